@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Distributed evaluation:  tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py args]
+set -e
+CONFIG=$1
+CHECKPOINT=$2
+GPUS=$3
+NNODES=${NNODES:-1}
+NODE_RANK=${NODE_RANK:-0}
+PORT=${PORT:-29500}
+MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
+PYTHON=${PYTHON:-python}
+if [[ -z "$CONFIG" || -z "$CHECKPOINT" || -z "$GPUS" ]]; then
+  echo "usage: $0 CONFIG CHECKPOINT GPUS [extra tools/test.py arguments]" >&2; exit 2
+fi
+PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
+"$PYTHON" -m torch.distributed.run \
+    --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
+    --nproc_per_node="$GPUS" --master_port="$PORT" \
+    "$(dirname "$0")/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch "${@:4}"
