@@ -51,7 +51,8 @@ MODEL_WRAPPERS = _child('model_wrapper', MMACTION_MODEL_WRAPPERS,
                         ['mmvssl.models'])
 WEIGHT_INITIALIZERS = _child('weight initializer',
                              MMACTION_WEIGHT_INITIALIZERS, ['mmvssl.models'])
-TASK_UTILS = _child('task util', MMACTION_TASK_UTILS, ['mmvssl.models'])
+TASK_UTILS = _child('task util', MMACTION_TASK_UTILS,
+                    ['mmvssl.models', 'mmvssl.datasets'])
 DATASETS = _child('dataset', MMACTION_DATASETS, ['mmvssl.datasets'])
 DATA_SAMPLERS = _child('data sampler', MMACTION_DATA_SAMPLERS,
                        ['mmvssl.datasets'])

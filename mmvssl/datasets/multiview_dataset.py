@@ -1,0 +1,451 @@
+"""Multi-view video dataset: decode once per video, cut many views."""
+import logging
+import os
+import os.path as osp
+from typing import Callable, List, Optional, Sequence, Union
+
+import numpy as np
+from mmaction.datasets import BaseActionDataset
+from mmengine import fileio
+from mmengine.dataset import Compose
+from mmengine.logging import print_log
+
+from mmvssl.registry import DATASETS, TASK_UTILS, TRANSFORMS
+from mmvssl.structures import new_geometry
+from .video_readers import DecordReader, RawFrameReader, VideoReadError
+
+ConfigType = Union[dict, Callable]
+
+
+def _take(frames: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Frames ``pos`` of the decoded union, read-only.
+
+    Positions in arithmetic progression (a clip's frames, also when two
+    clips interleave) are a strided view without a copy; the views are made
+    read-only so that a transform modifying its input in place fails loudly
+    instead of corrupting the frames other views share.
+    """
+    if len(pos) > 1:
+        step = int(pos[1] - pos[0])
+        regular = step > 0 and bool((np.diff(pos) == step).all())
+    else:
+        step, regular = 1, True
+    if regular:
+        out = frames[int(pos[0]):int(pos[-1]) + 1:step]
+    else:
+        out = frames[pos]
+    out = out.view()
+    out.flags.writeable = False
+    return out
+
+
+def _build_pipeline(cfgs: Sequence[ConfigType]) -> Compose:
+    """Build with mmvssl's TRANSFORMS (falls back to mmaction2 / mmengine
+    types), so the clip transforms resolve without a default scope."""
+    if not isinstance(cfgs, (list, tuple)):
+        raise TypeError(f'a view pipeline must be a list, got {cfgs!r}')
+    return Compose(
+        [TRANSFORMS.build(c) if isinstance(c, dict) else c for c in cfgs])
+
+
+@DATASETS.register_module()
+class MultiViewVideoDataset(BaseActionDataset):
+    """Self-supervised multi-view video dataset.
+
+    For every video: a clip sampler chooses the frames of each view, the
+    **union** of those frames is decoded once, and each view is cut from the
+    decoded frames by its own pipeline. Every view carries a geometry record
+    (``docs/data_contract.md``); ``__getitem__`` returns
+    ``dict(inputs=[uint8 (C, T, H, W) per view], data_samples=sample)``.
+
+    Annotation files use mmaction2's formats:
+
+    * ``data_type='video'`` (``VideoDataset``): ``path [label ...]`` per
+      line, path relative to ``data_prefix['video']``; no label gives -1.
+    * ``data_type='rawframes'`` (``RawframeDataset``): ``frame_dir
+      total_frames [label ...]``, relative to ``data_prefix['img']``; frame
+      ``i`` (0-based) is ``filename_tmpl.format(i + start_index)``.
+
+    Blank lines are skipped; a malformed line raises ``ValueError`` naming
+    the file and the line number.
+
+    Views are declared in one of two ways::
+
+        # every view with its own pipeline (processed in this order)
+        views=[dict(name='global', pipeline=[...]),
+               dict(name='local0', pipeline=[...]), ...]
+        # or one pipeline shared by `num_views` views named view0, view1...
+        view_pipeline=[...], num_views=2     # num_views: the sampler's
+
+    The clip sampler (``TASK_UTILS``, e.g. ``TemporalIntervalSampler``) must
+    return exactly one temporal record per view. A view's pipeline receives
+    ``imgs`` (uint8 ``(T, H, W, 3)``, a **read-only** view of the decoded
+    frames: transforms return new arrays), ``geometry`` (its record),
+    ``ref_geometry`` (records of the views before it, by name, read-only),
+    ``pretext`` (one dict per video, shared by the views, for video-level
+    labels), ``filename``, ``label``, ``sample_idx``, ``view_name`` and the
+    usual mmaction2 keys (``total_frames``, ``avg_fps``, ``frame_inds``,
+    ``img_shape``, ...). Then ``pack`` (default :class:`PackMultiView`)
+    formats all views.
+
+    Bad input: a missing, unreadable, corrupted or empty video is logged
+    (WARNING, with its path) and replaced by another random sample; after
+    ``max_retries`` consecutive replacements fail too, ``RuntimeError``
+    names every failed file. In ``test_mode`` nothing is replaced (features
+    must stay aligned with the annotation): the error is raised at once.
+    Errors inside view pipelines are bugs, not bad input: they propagate
+    with a note naming the video and the view.
+
+    Short videos: frame indices past the end are wrapped (``'loop'``,
+    default, mmaction2's ``SampleFrames`` default, so pretraining and
+    downstream sampling agree and the motion stays real except at the wrap)
+    or clamped to the last frame (``'pad'``, frozen frames).
+
+    Args:
+        ann_file (str): annotation file.
+        clip_sampler (dict | callable): the temporal sampler.
+        views (list[dict], optional): ``dict(name=..., pipeline=[...])``.
+        view_pipeline (list, optional): one pipeline for all views.
+        num_views (int, optional): views of ``view_pipeline``; defaults to
+            the sampler's ``num_views``.
+        data_type (str): ``'video'`` (decord) or ``'rawframes'``.
+        data_prefix (dict, optional): ``dict(video=...)`` /
+            ``dict(img=...)``.
+        filename_tmpl (str): rawframes only. Defaults to ``'img_{:05}.jpg'``.
+        start_index (int, optional): index of the first frame file; defaults
+            to 0 for videos and 1 for rawframes (mmaction2's defaults).
+        rawframe_fps (float): frame rate of frame folders. Defaults to 30.
+        short_video (str): ``'loop'`` or ``'pad'``. Defaults to ``'loop'``.
+        max_retries (int): consecutive replacements of unreadable videos
+            before giving up. Defaults to 10.
+        num_threads (int): decord threads per reader. Defaults to 1.
+        backend_args (dict, optional): mmengine file backend.
+        pack (dict | callable): Defaults to ``dict(type='PackMultiView')``.
+        delimiter (str): annotation field separator (runs of it count as
+            one). Defaults to ``' '``.
+        multi_class (bool), num_classes (int), test_mode (bool),
+        modality (str), **kwargs: as mmaction2's ``BaseActionDataset`` /
+            mmengine's ``BaseDataset``.
+    """
+
+    def __init__(self,
+                 ann_file: str,
+                 clip_sampler: ConfigType,
+                 views: Optional[List[dict]] = None,
+                 view_pipeline: Optional[List[ConfigType]] = None,
+                 num_views: Optional[int] = None,
+                 data_type: str = 'video',
+                 data_prefix: Optional[dict] = None,
+                 filename_tmpl: str = 'img_{:05}.jpg',
+                 start_index: Optional[int] = None,
+                 rawframe_fps: float = 30.0,
+                 short_video: str = 'loop',
+                 max_retries: int = 10,
+                 num_threads: int = 1,
+                 backend_args: Optional[dict] = None,
+                 pack: ConfigType = dict(type='PackMultiView'),
+                 delimiter: str = ' ',
+                 multi_class: bool = False,
+                 num_classes: Optional[int] = None,
+                 test_mode: bool = False,
+                 modality: str = 'RGB',
+                 **kwargs) -> None:
+        if data_type not in ('video', 'rawframes'):
+            raise ValueError("data_type must be 'video' or 'rawframes', got "
+                             f'{data_type!r}')
+        if short_video not in ('loop', 'pad'):
+            raise ValueError("short_video must be 'loop' or 'pad', got "
+                             f'{short_video!r}')
+        if max_retries < 0:
+            raise ValueError(f'max_retries must be >= 0, got {max_retries}')
+        self.data_type = data_type
+        self.prefix_key = 'video' if data_type == 'video' else 'img'
+        if data_prefix is None:
+            data_prefix = {self.prefix_key: ''}
+        elif self.prefix_key not in data_prefix:
+            raise KeyError(f'data_type={data_type!r} reads '
+                           f'data_prefix[{self.prefix_key!r}], got '
+                           f'{data_prefix}')
+        self.filename_tmpl = filename_tmpl
+        self.rawframe_fps = float(rawframe_fps)
+        self.short_video = short_video
+        self.max_retries = int(max_retries)
+        self.num_threads = int(num_threads)
+        self.backend_args = backend_args
+        self.delimiter = delimiter
+
+        self.clip_sampler = (
+            TASK_UTILS.build(clip_sampler)
+            if isinstance(clip_sampler, dict) else clip_sampler)
+        self.view_names, self.view_pipelines = self._build_views(
+            views, view_pipeline, num_views)
+        self.pack = TRANSFORMS.build(pack) if isinstance(pack, dict) else pack
+        self._reader = None  # created lazily in each (worker) process
+        self._reader_pid = None
+
+        if start_index is None:
+            start_index = 0 if data_type == 'video' else 1
+        super().__init__(
+            ann_file,
+            pipeline=[],
+            data_prefix=data_prefix,
+            test_mode=test_mode,
+            multi_class=multi_class,
+            num_classes=num_classes,
+            start_index=start_index,
+            modality=modality,
+            **kwargs)
+
+    # ------------------------------------------------------------ building
+    def _build_views(self, views, view_pipeline, num_views):
+        if (views is None) == (view_pipeline is None):
+            raise ValueError('give exactly one of `views` (a list of '
+                             'dict(name=..., pipeline=[...])) and '
+                             '`view_pipeline` (shared by `num_views` views)')
+        if views is not None:
+            if not isinstance(views, (list, tuple)) or not views:
+                raise ValueError('`views` must be a non-empty list of '
+                                 f'dict(name=..., pipeline=[...]), got '
+                                 f'{views!r}')
+            names, pipelines = [], []
+            for i, v in enumerate(views):
+                unknown = set(v) - {'name', 'pipeline'}
+                if unknown:
+                    raise KeyError(f'views[{i}] has unknown keys '
+                                   f'{sorted(unknown)}; expected name, '
+                                   'pipeline')
+                names.append(str(v.get('name', f'view{i}')))
+                pipelines.append(_build_pipeline(v.get('pipeline', [])))
+        else:
+            if num_views is None:
+                num_views = getattr(self.clip_sampler, 'num_views', None)
+            if not num_views or int(num_views) < 1:
+                raise ValueError('`num_views` must be a positive int when '
+                                 '`view_pipeline` is used (the sampler does '
+                                 'not say how many views it returns)')
+            names = [f'view{i}' for i in range(int(num_views))]
+            shared = _build_pipeline(view_pipeline)
+            pipelines = [shared] * len(names)
+        if len(set(names)) != len(names):
+            raise ValueError(f'view names must be unique, got {names}')
+        expected = getattr(self.clip_sampler, 'num_views', None)
+        if expected is not None and expected != len(names):
+            raise ValueError(
+                f'the clip sampler {type(self.clip_sampler).__name__} '
+                f'returns {expected} temporal records but {len(names)} '
+                f'views are declared ({names})')
+        return names, pipelines
+
+    # ---------------------------------------------------------- annotation
+    def _split(self, line: str) -> List[str]:
+        return [t for t in line.strip().split(self.delimiter) if t]
+
+    def load_data_list(self) -> List[dict]:
+        """Parse the annotation file (errors name the file and line)."""
+        if not fileio.exists(self.ann_file, backend_args=self.backend_args):
+            raise FileNotFoundError(
+                f'annotation file {self.ann_file} does not exist')
+        text = fileio.get_text(self.ann_file, backend_args=self.backend_args)
+        prefix = self.data_prefix.get(self.prefix_key) or ''
+        data_list = []
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                info = self._parse_line(self._split(line))
+            except ValueError as e:
+                raise ValueError(f'{self.ann_file}, line {lineno}: {e} '
+                                 f'(line: {line.strip()!r})') from None
+            key = 'filename' if self.data_type == 'video' else 'frame_dir'
+            info[key] = osp.join(prefix, info[key]) if prefix else info[key]
+            data_list.append(info)
+        if not data_list:
+            raise ValueError(f'annotation file {self.ann_file} lists no '
+                             'videos')
+        return data_list
+
+    def _labels(self, tokens: List[str]):
+        try:
+            labels = [int(t) for t in tokens]
+        except ValueError:
+            raise ValueError(f'labels must be integers, got {tokens}')
+        if self.multi_class:
+            if self.num_classes is None:
+                raise ValueError('multi_class=True needs num_classes')
+            bad = [lb for lb in labels if not 0 <= lb < self.num_classes]
+            if bad:
+                raise ValueError(f'labels {bad} outside [0, '
+                                 f'{self.num_classes})')
+            return labels
+        if len(labels) > 1:
+            raise ValueError(f'expected one label, got {len(labels)} '
+                             '(set multi_class=True for several)')
+        return labels[0] if labels else -1
+
+    def _parse_line(self, tokens: List[str]) -> dict:
+        if self.data_type == 'video':
+            if not tokens:
+                raise ValueError('expected `path [label]`')
+            return dict(filename=tokens[0], label=self._labels(tokens[1:]))
+        if len(tokens) < 2:
+            raise ValueError('expected `frame_dir total_frames [label]`')
+        try:
+            total = int(tokens[1])
+        except ValueError:
+            raise ValueError(f'total_frames must be an integer, got '
+                             f'{tokens[1]!r}')
+        if total < 0:
+            raise ValueError(f'total_frames must be >= 0, got {total}')
+        return dict(
+            frame_dir=tokens[0],
+            total_frames=total,
+            label=self._labels(tokens[2:]))
+
+    # ------------------------------------------------------------ reading
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state['_reader'] = None  # never ship a reader to another process
+        state['_reader_pid'] = None
+        return state
+
+    def _get_reader(self):
+        """The frame reader of this process, created on first use."""
+        pid = os.getpid()
+        if self._reader is None or self._reader_pid != pid:
+            if self.data_type == 'video':
+                self._reader = DecordReader(self.num_threads,
+                                            self.backend_args)
+            else:
+                self._reader = RawFrameReader(self.filename_tmpl,
+                                              self.start_index,
+                                              self.rawframe_fps,
+                                              self.backend_args)
+            self._reader_pid = pid
+        return self._reader
+
+    def _resolve(self, inds: np.ndarray, total: int) -> np.ndarray:
+        inds = np.asarray(inds, dtype=np.int64).reshape(-1)
+        if self.short_video == 'loop':
+            return np.mod(inds, total)
+        return np.clip(inds, 0, total - 1)
+
+    def _sample(self, total: int, fps: float):
+        out = self.clip_sampler(total, fps)
+        records, pretext = out if isinstance(out, tuple) else (out, {})
+        if len(records) != len(self.view_names):
+            raise ValueError(
+                f'the clip sampler {type(self.clip_sampler).__name__} '
+                f'returned {len(records)} records for {len(self.view_names)}'
+                f' views ({self.view_names})')
+        for r in records:
+            if 'frame_inds' not in r or len(r['frame_inds']) == 0:
+                raise ValueError(
+                    f'the clip sampler {type(self.clip_sampler).__name__} '
+                    f'returned a record without frame_inds: {r}')
+        return records, dict(pretext)
+
+    def prepare_data(self, idx: int) -> dict:
+        """Decode the frames of all views once, then run the view pipelines
+        and ``pack``. Raises :class:`VideoReadError` for unreadable input."""
+        info = self.get_data_info(idx)
+        name_key = 'filename' if self.data_type == 'video' else 'frame_dir'
+        filename = info[name_key]
+        video = self._get_reader().open(info)
+        try:
+            total, fps = int(video.total_frames), float(video.fps)
+            records, pretext = self._sample(total, fps)
+            view_inds = [
+                self._resolve(r['frame_inds'], total) for r in records
+            ]
+            unique, inverse = np.unique(
+                np.concatenate(view_inds), return_inverse=True)
+            frames = video.get_frames(unique)
+        finally:
+            video.close()
+        inverse = inverse.reshape(-1)
+        src_shape = frames.shape[1:3]
+
+        done, view_results, offset = {}, [], 0
+        for name, pipeline, record, inds in zip(self.view_names,
+                                                self.view_pipelines, records,
+                                                view_inds):
+            imgs = _take(frames, inverse[offset:offset + len(inds)])
+            offset += len(inds)
+            extra = {
+                k: v
+                for k, v in record.items()
+                if k not in ('frame_inds', 'playback_rate')
+            }
+            geometry = new_geometry(name, src_shape, total, fps, inds,
+                                    record.get('playback_rate', 1), **extra)
+            results = dict(
+                imgs=imgs,
+                geometry=geometry,
+                ref_geometry=dict(done),
+                pretext=pretext,
+                filename=filename,
+                label=info.get('label', -1),
+                sample_idx=info['sample_idx'],
+                view_name=name,
+                modality=self.modality,
+                total_frames=total,
+                avg_fps=fps,
+                frame_inds=inds,
+                clip_len=len(inds),
+                num_clips=1,
+                start_index=self.start_index,
+                original_shape=src_shape,
+                img_shape=src_shape)
+            try:
+                results = pipeline(results)
+            except Exception as e:
+                e.add_note(f'mmvssl: raised by the pipeline of view '
+                           f'{name!r} on {filename} (sample {idx})')
+                raise
+            if results is None:
+                raise RuntimeError(f'the pipeline of view {name!r} returned '
+                                   f'None on {filename}')
+            done[name] = results['geometry']
+            view_results.append(results)
+        return self.pack(
+            dict(
+                views=view_results,
+                filename=filename,
+                sample_idx=info['sample_idx'],
+                label=info.get('label', -1),
+                pretext=pretext))
+
+    def __getitem__(self, idx: int) -> dict:
+        """``prepare_data(idx)``, replacing unreadable videos (see class
+        doc)."""
+        if not self._fully_initialized:
+            self.full_init()
+        failed = []
+        while True:
+            try:
+                return self.prepare_data(idx)
+            except VideoReadError as err:
+                failed.append(f'{err.filename} ({err.reason})')
+                if self.test_mode:
+                    err.add_note('MultiViewVideoDataset does not replace '
+                                 'unreadable videos in test_mode')
+                    raise
+                if len(failed) > self.max_retries:
+                    distinct = {}
+                    for f in failed:
+                        distinct[f] = distinct.get(f, 0) + 1
+                    raise RuntimeError(
+                        f'{len(failed)} consecutive videos could not be '
+                        f'read (max_retries={self.max_retries}); check the '
+                        'data: ' +
+                        '; '.join(f + (f' [x{n}]' if n > 1 else '')
+                                  for f, n in distinct.items())) from err
+                new_idx = self._rand_another()
+                print_log(
+                    f'MultiViewVideoDataset: skipping unreadable video '
+                    f'{err.filename}: {err.reason}; replacing sample {idx} '
+                    f'by sample {new_idx} (retry {len(failed)}/'
+                    f'{self.max_retries})',
+                    logger='current',
+                    level=logging.WARNING)
+                idx = new_idx

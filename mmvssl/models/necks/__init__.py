@@ -1,0 +1,3 @@
+from .mlp_projection import MLPProjectionNeck
+
+__all__ = ['MLPProjectionNeck']

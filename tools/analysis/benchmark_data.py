@@ -1,0 +1,254 @@
+"""Benchmark the two-view data pipeline against two mmaction2 passes.
+
+Measures, on the same videos and in one run, the throughput (clips/s) of
+
+* **ours**: ``MultiViewVideoDataset`` with CVRL's ``TemporalIntervalSampler``
+  (two ``clip_len``-frame clips at ``frame_interval``, start gap <=
+  ``max_interval`` so they overlap): the union of their frames is decoded
+  once, then each view is cut with ``ClipRandomResizedCrop`` + ``ClipFlip``
+  and packed as a uint8 ``(C, T, H, W)`` tensor;
+* **mmaction2 x2**: what a user would otherwise write: mmaction2's
+  ``DecordInit -> SampleFrames -> DecordDecode -> RandomResizedCrop ->
+  Resize(keep_ratio=False) -> Flip -> FormatShape('NCTHW') ->
+  PackActionInputs`` run twice per video (two independent passes, one clip
+  each), i.e. the same crop / resize / flip work per clip.
+
+Both use one decord thread and one OpenCV thread. Each measurement runs over
+all videos; ``--repeats`` measurements alternate between the two pipelines
+and the medians are reported. The last line printed is the speed ratio.
+
+Example::
+
+    python tools/analysis/benchmark_data.py            # generates videos
+    python tools/analysis/benchmark_data.py --videos data/kinetics400/val
+"""
+import argparse
+import glob
+import os
+import os.path as osp
+import platform
+import statistics
+import sys
+import tempfile
+import time
+
+import cv2
+import numpy as np
+import torch
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument(
+        '--videos',
+        help='folder of videos (default: generate '
+        'test videos in a temporary folder)')
+    p.add_argument(
+        '--num-videos',
+        type=int,
+        default=16,
+        help='videos to generate / use (default 16)')
+    p.add_argument(
+        '--num-frames',
+        type=int,
+        default=300,
+        help='frames of each generated video (default 300: 10 s '
+        'at 30 fps, a Kinetics clip)')
+    p.add_argument(
+        '--frame-size',
+        default='340x256',
+        help='WxH of generated videos (default 340x256)')
+    p.add_argument('--clip-len', type=int, default=16)
+    p.add_argument('--frame-interval', type=int, default=2)
+    p.add_argument(
+        '--max-interval',
+        type=int,
+        default=16,
+        help='largest gap between the two clip starts, frames '
+        '(default 16: the clips overlap)')
+    p.add_argument('--crop-size', type=int, default=112)
+    p.add_argument('--repeats', type=int, default=5)
+    p.add_argument('--seed', type=int, default=0)
+    return p.parse_args()
+
+
+def generate_videos(folder, num, num_frames, size, seed=0, gop=None):
+    """Textured, moving test videos (mp4v, 30 fps, a key frame every
+    ``gop`` frames; ``None``: the encoder's default, 12)."""
+    w, h = size
+    rng = np.random.RandomState(seed)
+    paths = []
+    for i in range(num):
+        noise = rng.randint(0, 256, (h // 8 + 2, w // 8 + 2, 3), np.uint8)
+        texture = cv2.resize(
+            noise, (w + 16 * 8, h + 16 * 8), interpolation=cv2.INTER_CUBIC)
+        path = osp.join(folder, f'bench_{i:03d}.mp4')
+        params = [] if gop is None else [
+            cv2.VIDEOWRITER_PROP_KEY_INTERVAL,
+            int(gop)
+        ]
+        writer = cv2.VideoWriter(path, cv2.CAP_FFMPEG,
+                                 cv2.VideoWriter_fourcc(*'mp4v'), 30, (w, h),
+                                 params)
+        for t in range(num_frames):
+            dx, dy = (3 * t) % 128, (2 * t) % 128
+            frame = texture[dy:dy + h, dx:dx + w].copy()
+            cx = int(w / 2 + w / 3 * np.sin(t / 10 + i))
+            cy = int(h / 2 + h / 4 * np.cos(t / 13 + i))
+            cv2.circle(frame, (cx, cy), h // 6, (255, 64, 32), -1)
+            writer.write(frame)
+        writer.release()
+        paths.append(path)
+    return paths
+
+
+def build_ours(ann, args):
+    from mmvssl.registry import DATASETS
+    view = [
+        dict(type='ClipRandomResizedCrop', scale=args.crop_size),
+        dict(type='ClipFlip', flip_ratio=0.5)
+    ]
+    return DATASETS.build(
+        dict(
+            type='MultiViewVideoDataset',
+            ann_file=ann,
+            data_prefix=dict(video=''),
+            clip_sampler=dict(
+                type='TemporalIntervalSampler',
+                clip_len=args.clip_len,
+                frame_interval=args.frame_interval,
+                num_clips=2,
+                max_interval=args.max_interval),
+            views=[
+                dict(name='clip0', pipeline=view),
+                dict(name='clip1', pipeline=view)
+            ]))
+
+
+def build_mmaction(args):
+    import mmaction.datasets  # noqa: F401 - registers the transforms
+    from mmaction.registry import TRANSFORMS
+    from mmengine.dataset import Compose
+    cfg = [
+        dict(type='DecordInit', num_threads=1),
+        dict(
+            type='SampleFrames',
+            clip_len=args.clip_len,
+            frame_interval=args.frame_interval,
+            num_clips=1),
+        dict(type='DecordDecode'),
+        dict(type='RandomResizedCrop'),
+        dict(
+            type='Resize',
+            scale=(args.crop_size, args.crop_size),
+            keep_ratio=False),
+        dict(type='Flip', flip_ratio=0.5),
+        dict(type='FormatShape', input_format='NCTHW'),
+        dict(type='PackActionInputs'),
+    ]
+    return Compose([TRANSFORMS.build(c) for c in cfg])
+
+
+def _clock():
+    return time.perf_counter(), time.process_time()
+
+
+def measure(ours, baseline, paths):
+    """One measurement over all videos, alternating the two pipelines video
+    by video (so load from other processes hits both alike). Returns
+    ``{name: (wall clips/s, cpu clips/s)}``."""
+    spent = dict(ours=[0., 0.], mmaction=[0., 0.])
+    clips = dict(ours=0, mmaction=0)
+    for i, path in enumerate(paths):
+        w0, c0 = _clock()
+        out = ours[i]
+        w1, c1 = _clock()
+        for _ in range(2):  # two independent passes, one clip each
+            res = baseline(dict(filename=path, start_index=0, modality='RGB'))
+            assert res['inputs'].shape[0] == 1
+        w2, c2 = _clock()
+        clips['ours'] += len(out['inputs'])
+        clips['mmaction'] += 2
+        spent['ours'][0] += w1 - w0
+        spent['ours'][1] += c1 - c0
+        spent['mmaction'][0] += w2 - w1
+        spent['mmaction'][1] += c2 - c1
+    return {k: (clips[k] / spent[k][0], clips[k] / spent[k][1]) for k in spent}
+
+
+def cpu_name():
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def main():
+    args = parse_args()
+    cv2.setNumThreads(1)
+    torch.set_num_threads(1)
+    np.random.seed(args.seed)
+    sys.path.insert(
+        0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+    import mmvssl  # noqa: F401 - compat shim
+    import mmvssl.datasets  # noqa: F401
+
+    tmp = tempfile.TemporaryDirectory(prefix='mmvssl_bench_')
+    if args.videos:
+        paths = sorted(
+            p for ext in ('mp4', 'avi', 'mkv', 'webm', 'mov')
+            for p in glob.glob(osp.join(args.videos, f'*.{ext}')))
+        paths = paths[:args.num_videos]
+        if not paths:
+            sys.exit(f'no videos found in {args.videos}')
+        source = args.videos
+    else:
+        w, h = (int(v) for v in args.frame_size.lower().split('x'))
+        t0 = time.perf_counter()
+        paths = generate_videos(tmp.name, args.num_videos, args.num_frames,
+                                (w, h), args.seed)
+        source = (f'{len(paths)} generated mp4v videos, {w}x{h}, '
+                  f'{args.num_frames} frames at 30 fps '
+                  f'({time.perf_counter() - t0:.1f}s to write)')
+    ann = osp.join(tmp.name, 'ann.txt')
+    with open(ann, 'w') as f:
+        f.write(''.join(f'{p} 0\n' for p in paths))
+
+    ours = build_ours(ann, args)
+    baseline = build_mmaction(args)
+    measure(ours, baseline, paths[:2])  # warm up
+
+    runs = [measure(ours, baseline, paths) for _ in range(args.repeats)]
+
+    def med(name, k):
+        return statistics.median(r[name][k] for r in runs)
+
+    print(f'videos: {source}')
+    print(f'views: 2 x {args.clip_len} frames at stride '
+          f'{args.frame_interval}, start gap <= {args.max_interval} '
+          f'(overlapping), random resized crop -> {args.crop_size}^2, flip')
+    print(f'machine: {cpu_name()}, '
+          f'{os.cpu_count()} CPUs, Python {platform.python_version()}, '
+          f'torch {torch.__version__}, 1 decord / OpenCV thread')
+    print(f'repeats: {args.repeats} (each over {len(paths)} videos, the two '
+          'pipelines alternating per video); wall-clock clips/s:')
+    print('  ours (decode once):  ' + ' '.join(f'{r["ours"][0]:.1f}'
+                                               for r in runs))
+    print('  mmaction2 x2 passes: ' + ' '.join(f'{r["mmaction"][0]:.1f}'
+                                               for r in runs))
+    print(f'median clips/s per CPU-second: ours {med("ours", 1):.1f}, '
+          f'mmaction2 x2 {med("mmaction", 1):.1f} '
+          f'(ratio {med("ours", 1) / med("mmaction", 1):.2f}x)')
+    print(f'median wall-clock clips/s: ours {med("ours", 0):.1f}, '
+          f'mmaction2 x2 {med("mmaction", 0):.1f}')
+    tmp.cleanup()
+    print(f'speed ratio (ours / mmaction2 two passes, median wall-clock '
+          f'clips/s): {med("ours", 0) / med("mmaction", 0):.2f}x')
+
+
+if __name__ == '__main__':
+    main()
