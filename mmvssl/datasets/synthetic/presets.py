@@ -1,0 +1,151 @@
+"""Factor vocabularies and the size presets of the synthetic benchmark.
+
+Pure Python: nothing here imports numpy, OpenCV or PyAV.
+
+An *appearance* is a shape family drawn with a texture cut from one of the
+greyscale photographs scikit-image ships (brick wall, gravel, coins), then
+colourised with two random colours drawn from one distribution shared by all
+appearances, so the mean colour of an actor carries no label information.
+
+A *motion* is a trajectory family with its own parameter ranges (speeds in
+pixels per second, periods in seconds), so the same motion renders at 25 fps
+(recognition videos) and at 30 fps (AVA-style videos).
+
+An *action* is one (appearance, motion) pair. Every preset uses the full
+product of its appearances and motions, so the appearance and the motion of a
+video are statistically independent and each factor can be probed on its own.
+"""
+import copy
+
+# name -> (shape family, texture photograph)
+APPEARANCES = {
+    'brick_disc': ('disc', 'brick'),
+    'gravel_square': ('square', 'gravel'),
+    'coins_triangle': ('triangle', 'coins'),
+    'gravel_disc': ('disc', 'gravel'),
+    'coins_square': ('square', 'coins'),
+    'brick_triangle': ('triangle', 'brick'),
+}
+
+# name -> trajectory family and parameter ranges (uniform draws).
+#   slide:     constant velocity; speed px/s, heading deg (0 = right, image
+#              y axis points down), heading jitter deg
+#   orbit:     circle; radius px, period s, sign +1 clockwise on screen
+#   oscillate: sinusoid along a heading; amplitude px, period s
+MOTIONS = {
+    'slide_right': dict(
+        kind='slide', speed=(20., 32.), heading=0., jitter=20.),
+    'slide_left': dict(
+        kind='slide', speed=(20., 32.), heading=180., jitter=20.),
+    'creep_right': dict(
+        kind='slide', speed=(6., 10.), heading=0., jitter=20.),
+    'orbit_cw': dict(
+        kind='orbit', radius=(14., 22.), period=(1.6, 2.4), sign=1.),
+    'orbit_ccw': dict(
+        kind='orbit', radius=(14., 22.), period=(1.6, 2.4), sign=-1.),
+    'oscillate_h': dict(
+        kind='oscillate', amplitude=(9., 15.), period=(0.5, 0.8),
+        heading=0., jitter=15.),
+}
+
+# Every preset shares the scene model; only sizes differ.
+_COMMON = dict(
+    # recognition / tracking videos
+    width=160,
+    height=128,
+    fps=25,
+    num_frames=80,
+    actor_size=(30., 40.),  # sprite diameter, pixels
+    num_distractors=(1, 3),  # inclusive range
+    distractor_size=(14., 24.),
+    distractor_speed=(0., 8.),  # px/s, random heading
+    occluder_prob=0.3,
+    camera_pan=(0., 4.),  # px/s, random heading
+    camera_zoom=(-0.05, 0.05),  # log-scale change per second
+    crf=18,
+    x264_preset='veryfast',
+    jpeg_quality=95,
+    # AVA-style videos
+    ava_width=256,
+    ava_height=192,
+    ava_fps=30,
+    ava_timestamp_start=900,
+    ava_segment_seconds=3,
+    ava_num_segments=3,  # video length = segments * segment seconds
+    ava_actors=(2, 3),
+)
+
+PRESETS = {
+    'tiny': dict(
+        _COMMON,
+        appearances=['brick_disc', 'gravel_square', 'coins_triangle'],
+        motions=['slide_right', 'oscillate_h'],
+        groups=2,  # UCF-style groups per action; the first val_groups -> val
+        val_groups=1,
+        clips_per_group=2,
+        ava_videos=(2, 1),  # (train, val)
+        otb_sequences=3,
+        got10k_sequences=(3, 2),  # (train, val)
+    ),
+    'small': dict(
+        _COMMON,
+        appearances=['brick_disc', 'gravel_square', 'coins_triangle',
+                     'gravel_disc'],
+        motions=['slide_right', 'slide_left', 'orbit_cw', 'oscillate_h'],
+        groups=3,
+        val_groups=1,
+        clips_per_group=3,
+        ava_videos=(8, 4),
+        otb_sequences=10,
+        got10k_sequences=(20, 10),
+    ),
+    'default': dict(
+        _COMMON,
+        appearances=list(APPEARANCES),
+        motions=['slide_right', 'slide_left', 'creep_right', 'orbit_cw',
+                 'orbit_ccw', 'oscillate_h'],
+        groups=4,
+        val_groups=1,
+        clips_per_group=4,
+        ava_videos=(24, 8),
+        otb_sequences=20,
+        got10k_sequences=(60, 20),
+    ),
+}
+
+
+def camel(name):
+    """'brick_disc' -> 'BrickDisc'."""
+    return ''.join(p[:1].upper() + p[1:] for p in name.split('_'))
+
+
+def get_preset(name, **overrides):
+    """Return a deep copy of preset ``name`` with ``overrides`` applied."""
+    if name not in PRESETS:
+        raise KeyError(f'unknown preset {name!r}; choose from {list(PRESETS)}')
+    cfg = copy.deepcopy(PRESETS[name])
+    unknown = set(overrides) - set(cfg)
+    if unknown:
+        raise KeyError(f'unknown preset keys {sorted(unknown)}')
+    cfg.update(copy.deepcopy(overrides))
+    cfg['name'] = name
+    return cfg
+
+
+def action_table(cfg):
+    """List of actions of a preset, appearance-major.
+
+    Each entry: dict(id, name, appearance, motion, appearance_id, motion_id).
+    """
+    table = []
+    for a, app in enumerate(cfg['appearances']):
+        for m, mot in enumerate(cfg['motions']):
+            table.append(
+                dict(
+                    id=len(table),
+                    name=camel(app) + camel(mot),
+                    appearance=app,
+                    motion=mot,
+                    appearance_id=a,
+                    motion_id=m))
+    return table

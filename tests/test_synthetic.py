@@ -1,0 +1,357 @@
+"""Synthetic benchmark generator: videos, labels, boxes and every on-disk
+format (Kinetics / UCF101 lists, AVA, OTB, GOT-10k) it writes.
+
+The ``tiny`` preset is generated through the CLI: once with 2 workers (the
+fixture shared by all tests), once more with the same seed in-process
+(determinism, independence from the worker count) and once with another
+seed.
+"""
+import filecmp
+import json
+import os
+import os.path as osp
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CLI = osp.join(ROOT, 'tools', 'data', 'synthetic', 'generate.py')
+MEDIA = ('.mp4', '.jpg')
+
+
+def _generate(out, seed=0, workers=2):
+    subprocess.run(
+        [sys.executable, CLI, '--out', str(out), '--preset', 'tiny',
+         '--seed', str(seed), '--workers', str(workers), '--no-progress'],
+        check=True, cwd=ROOT, capture_output=True)
+    return str(out)
+
+
+@pytest.fixture(scope='module')
+def bench(tmp_path_factory):
+    return _generate(tmp_path_factory.mktemp('syn') / 'tiny', seed=0)
+
+
+@pytest.fixture(scope='module')
+def meta(bench):
+    with open(osp.join(bench, 'meta.json')) as f:
+        return json.load(f)
+
+
+def _lines(path):
+    with open(path) as f:
+        return [ln.rstrip('\n') for ln in f if ln.strip()]
+
+
+def _list(path):
+    return [(p, int(lab)) for p, lab in (ln.split() for ln in _lines(path))]
+
+
+def _files(root):
+    out = []
+    for d, _, names in os.walk(root):
+        out += [osp.relpath(osp.join(d, n), root) for n in names]
+    return sorted(out)
+
+
+def _first_frames(root):
+    import decord
+    out = {}
+    for p, _ in _list(osp.join(root, 'kinetics', 'train_list.txt')):
+        vr = decord.VideoReader(osp.join(root, 'videos', p), num_threads=1)
+        out[p] = vr[0].asnumpy()
+    return out
+
+
+# ------------------------------------------------------------- light import
+def test_package_import_is_light():
+    code = ('import sys; sys.path.insert(0, "mmvssl/datasets"); '
+            'import synthetic; '
+            'from synthetic import generator, render, encode, writers; '
+            'bad = [m for m in ("torch", "mmaction", "mmengine") '
+            'if m in sys.modules]; assert not bad, bad')
+    subprocess.run([sys.executable, '-c', code], check=True, cwd=ROOT)
+
+
+# ------------------------------------------------------------------ videos
+def test_videos_decode(bench, meta):
+    import decord
+    vid = meta['video']
+    items = _list(osp.join(bench, 'kinetics', 'train_list.txt')) + _list(
+        osp.join(bench, 'kinetics', 'val_list.txt'))
+    assert len(items) == meta['counts']['train'] + meta['counts']['val']
+    assert len(_files(osp.join(bench, 'videos'))) == len(items)
+    for p, _ in items:
+        vr = decord.VideoReader(osp.join(bench, 'videos', p), num_threads=1)
+        assert len(vr) == vid['num_frames']
+        assert vr.get_avg_fps() == pytest.approx(vid['fps'])
+        frames = vr.get_batch([0, len(vr) - 1]).asnumpy()
+        assert frames.shape == (2, vid['height'], vid['width'], 3)
+        assert frames.std() > 10  # real content, not a blank frame
+
+
+# ------------------------------------------------------------- determinism
+def test_deterministic(bench, tmp_path):
+    again = _generate(tmp_path / 'same', seed=0, workers=0)
+    files = _files(bench)
+    assert files == _files(again)
+    annotations = [f for f in files if not f.endswith(MEDIA)]
+    assert len(annotations) > 20
+    _, mismatch, errors = filecmp.cmpfiles(
+        bench, again, annotations, shallow=False)
+    assert not mismatch and not errors
+    a, b = _first_frames(bench), _first_frames(again)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    # with the same PyAV build the media files are byte-identical too
+    media = [f for f in files if f.endswith(MEDIA)]
+    _, mismatch, errors = filecmp.cmpfiles(bench, again, media, shallow=False)
+    assert not mismatch and not errors
+
+    other = _generate(tmp_path / 'other', seed=1, workers=2)
+    c = _first_frames(other)
+    assert sum(np.array_equal(a[k], c[k]) for k in a) == 0
+    for f in ('annotations/objects_train.json',
+              'ava/annotations/ava_train.csv',
+              'otb/BrickDiscSlideRight_g01_c01/groundtruth_rect.txt'):
+        assert not filecmp.cmp(
+            osp.join(bench, f), osp.join(other, f), shallow=False)
+    # same class structure and file names for every seed
+    assert filecmp.cmp(
+        osp.join(bench, 'kinetics', 'train_list.txt'),
+        osp.join(other, 'kinetics', 'train_list.txt'), shallow=False)
+
+
+# ------------------------------------------------------------------ labels
+def test_labels_consistent(bench, meta):
+    classes = meta['classes']
+    n_a, n_m = meta['counts']['appearances'], meta['counts']['motions']
+    assert len(classes) == n_a * n_m == meta['counts']['actions']
+    pair = {c['id']: (c['appearance_id'], c['motion_id']) for c in classes}
+    assert len(set(pair.values())) == len(classes)  # one action per pair
+    for c in classes:
+        assert meta['appearances'][c['appearance_id']]['name'] == \
+            c['appearance']
+        assert meta['motions'][c['motion_id']]['name'] == c['motion']
+    kin = osp.join(bench, 'kinetics')
+    assert _lines(osp.join(kin, 'classes.txt')) == [
+        c['name'] for c in classes]
+    seen = {}
+    for split in ('train', 'val'):
+        acts = dict(_list(osp.join(kin, f'{split}_list.txt')))
+        apps = dict(_list(osp.join(kin, f'{split}_list_appearance.txt')))
+        mots = dict(_list(osp.join(kin, f'{split}_list_motion.txt')))
+        assert list(acts) == list(apps) == list(mots)
+        for p, a in acts.items():
+            assert pair[a] == (apps[p], mots[p])
+            assert p.split('/')[0] == classes[a]['name']
+        assert set(acts.values()) == set(pair)  # every action in each split
+        seen[split] = acts
+    assert not set(seen['train']) & set(seen['val'])
+    ucf = osp.join(bench, 'ucf101')
+    ind = [ln.split() for ln in _lines(osp.join(ucf, 'classInd.txt'))]
+    assert [(int(i), n) for i, n in ind] == [
+        (c['id'] + 1, c['name']) for c in classes]
+    assert [(p, a - 1) for p, a in _list(osp.join(
+        ucf, 'trainlist01.txt'))] == list(seen['train'].items())
+    assert _lines(osp.join(ucf, 'testlist01.txt')) == list(seen['val'])
+
+
+# ------------------------------------------------------------------- boxes
+def _objects(bench, split='train'):
+    with open(osp.join(bench, 'annotations', f'objects_{split}.json')) as f:
+        return json.load(f)
+
+
+def test_boxes_inside_frame(bench, meta):
+    w, h = meta['video']['width'], meta['video']['height']
+    for split in ('train', 'val'):
+        for rec in _objects(bench, split).values():
+            roles = [o['role'] for o in rec['objects']]
+            assert roles.count('actor') == 1
+            for o in rec['objects']:
+                b = np.array(o['boxes'], float)
+                assert b.shape == (meta['video']['num_frames'], 4)
+                assert (b[:, :2] >= 0).all() and (b[:, 2] <= w).all()
+                assert (b[:, 3] <= h).all() and (b[:, 2:] > b[:, :2]).all()
+                vis = np.array(o['visible'])
+                assert ((vis >= 0) & (vis <= 1)).all()
+
+
+def test_boxes_follow_actor(bench, meta):
+    from mmvssl.datasets.synthetic import generator, scene
+    from mmvssl.datasets.synthetic.presets import get_preset
+    cfg = get_preset('tiny')
+    _, videos, _ = generator.plan(cfg)
+    objs = {**_objects(bench, 'train'), **_objects(bench, 'val')}
+    t = scene.frame_times(cfg['num_frames'], cfg['fps'])
+    for job in videos:
+        sc = generator.clip_scene(job, cfg, meta['seed'])
+        s, c = scene.camera_at(sc['camera'], t, cfg['width'], cfg['height'])
+        centre = scene.world_to_screen(
+            scene.object_centres(sc['objects'][0], t), s, c, cfg['width'],
+            cfg['height'])
+        b = np.array(objs[job['rel_path']]['objects'][0]['boxes'], float)
+        box_c = (b[:, :2] + b[:, 2:]) / 2
+        # the box moves with the rendered actor (to rounding and zoom)
+        err = (box_c - box_c[0]) - (centre - centre[0])
+        assert np.abs(err).max() < 2.5, job['rel_path']
+        dx = box_c[-1, 0] - box_c[0, 0]
+        if job['motion'] == 'slide_right':
+            assert dx > 40
+        elif job['motion'] == 'oscillate_h':
+            assert np.ptp(box_c[:, 0]) > 10 and abs(dx) < 40
+
+
+# ---------------------------------------------------------------- mmaction
+@pytest.fixture(scope='module')
+def mmaction_datasets():
+    # mmvssl first: its compat shim makes mmaction importable
+    import mmvssl  # noqa: F401 isort:skip
+    from mmaction.datasets import AVADataset, VideoDataset
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmaction')
+    return VideoDataset, AVADataset
+
+
+def test_video_dataset(bench, meta, mmaction_datasets):
+    VideoDataset, _ = mmaction_datasets
+    pipeline = [
+        dict(type='DecordInit'),
+        dict(type='SampleFrames', clip_len=16, frame_interval=2,
+             num_clips=1),
+        dict(type='DecordDecode'),
+    ]
+    for name in ('train_list.txt', 'val_list_motion.txt',
+                 'train_list_appearance.txt'):
+        ann = osp.join(bench, 'kinetics', name)
+        ds = VideoDataset(ann, pipeline,
+                          data_prefix=dict(video=osp.join(bench, 'videos')))
+        assert len(ds) == len(_lines(ann))
+    out = ds[0]
+    assert len(out['imgs']) == 16
+    assert out['imgs'][0].shape == (meta['video']['height'],
+                                    meta['video']['width'], 3)
+    assert out['label'] == _list(ann)[0][1]
+
+
+def test_ava_dataset(bench, meta, mmaction_datasets):
+    _, AVADataset = mmaction_datasets
+    a = meta['ava']
+    ann = osp.join(bench, 'ava', 'annotations')
+    for split in ('train', 'val'):
+        csv = osp.join(ann, f'ava_{split}.csv')
+        rows = [ln.split(',') for ln in _lines(csv)]
+        assert all(len(r) == 8 for r in rows)
+        boxes = np.array([r[2:6] for r in rows], float)
+        assert (boxes >= 0).all() and (boxes <= 1).all()
+        assert {int(r[1]) - a['timestamp_start'] for r in rows} == set(
+            a['keyframe_offsets'])
+        labels = {int(r[6]) for r in rows}
+        assert labels <= {x['id'] for x in a['label_map']}
+        keys = {(r[0], int(r[1])) for r in rows}
+        excl_file = osp.join(ann, f'ava_{split}_excluded_timestamps.csv')
+        excl = {(v, int(t)) for v, t in (
+            ln.split(',') for ln in _lines(excl_file))}
+        assert excl <= keys
+        with open(osp.join(ann, f'ava_dense_proposals_{split}.pkl'),
+                  'rb') as f:
+            props = pickle.load(f)
+        assert set(props) == {f'{v},{t:04d}' for v, t in keys}
+        assert all(p.ndim == 2 and p.shape[1] == 5 for p in props.values())
+        ds = AVADataset(
+            ann_file=csv,
+            exclude_file=excl_file,
+            label_file=osp.join(ann, 'label_map.txt'),
+            proposal_file=osp.join(ann, f'ava_dense_proposals_{split}.pkl'),
+            pipeline=[
+                dict(type='SampleAVAFrames', clip_len=32, frame_interval=2),
+                dict(type='RawFrameDecode'),
+            ],
+            data_prefix=dict(img=osp.join(bench, 'ava', 'rawframes')),
+            num_classes=a['num_classes'],
+            timestamp_start=a['timestamp_start'],
+            timestamp_end=a['timestamp_end'],
+            fps=a['fps'])
+        assert len(ds) == len(keys) - len(excl)
+    out = ds[len(ds) - 1]  # the last keyframe: clips clamped to the video
+    assert len(out['imgs']) == 32
+    assert out['imgs'][0].shape == (a['height'], a['width'], 3)
+    n_actor = len({r[7] for r in rows if (r[0], int(r[1])) == (
+        out['video_id'], out['timestamp'])})
+    assert out['gt_bboxes'].shape == (n_actor, 4)
+    # every actor carries one motion and one appearance label
+    n_mot = meta['counts']['motions']
+    assert (out['gt_labels'][:, 1:n_mot + 1].sum(1) == 1).all()
+    assert (out['gt_labels'][:, n_mot + 1:].sum(1) == 1).all()
+    frames = os.listdir(osp.join(bench, 'ava', 'rawframes', out['video_id']))
+    assert len(frames) == a['num_frames']
+
+
+# ---------------------------------------------------------------- tracking
+def test_otb_files(bench, meta):
+    import cv2
+    otb = osp.join(bench, 'otb')
+    infos = _lines(osp.join(otb, 'annotations', 'otb_infos.txt'))
+    assert infos[0].startswith('The format of each line')
+    assert len(infos) - 1 == meta['counts']['otb'] > 0
+    objs = _objects(bench, 'val')
+    for line in infos[1:]:
+        img_dir, gt_file, start, end = line.split(',')
+        seq = img_dir.split('/')[0]
+        gt = np.loadtxt(osp.join(otb, gt_file), delimiter=',', ndmin=2)
+        imgs = sorted(os.listdir(osp.join(otb, img_dir)))
+        assert imgs[0] == '0001.jpg' and len(imgs) == len(gt) == int(end)
+        assert int(start) == 1
+        img = cv2.imread(osp.join(otb, img_dir, imgs[-1]))
+        assert img.shape[:2] == (meta['video']['height'],
+                                 meta['video']['width'])
+        # 1-based x, y; same boxes as the video's actor
+        action = seq.rsplit('_g', 1)[0]
+        rec = objs[f'{action}/v_{seq}.mp4']['objects'][0]
+        b = np.array(rec['boxes'], float)
+        assert np.array_equal(gt[:, :2] - 1, b[:, :2])
+        assert np.array_equal(gt[:, 2:], b[:, 2:] - b[:, :2])
+
+
+def test_got10k_files(bench, meta):
+    got = osp.join(bench, 'got10k')
+    for split, n in (('train', meta['counts']['got10k_train']),
+                     ('val', meta['counts']['got10k_val'])):
+        seqs = _lines(osp.join(got, split, 'list.txt'))
+        assert len(seqs) == n > 0
+        infos = _lines(osp.join(got, 'annotations',
+                                f'got10k_{split}_infos.txt'))
+        assert len(infos) == n + 1
+        for seq in seqs:
+            d = osp.join(got, split, seq)
+            gt = np.loadtxt(osp.join(d, 'groundtruth.txt'), delimiter=',')
+            absence = np.loadtxt(osp.join(d, 'absence.label'), dtype=int)
+            cover = np.loadtxt(osp.join(d, 'cover.label'), dtype=int)
+            imgs = sorted(f for f in os.listdir(d) if f.endswith('.jpg'))
+            assert imgs[0] == '00000001.jpg'
+            assert len(imgs) == len(gt) == len(absence) == len(cover)
+            assert (gt[:, 2:] > 0).all()
+            assert ((cover >= 0) & (cover <= 8)).all()
+            assert ((absence == 1) == (cover == 0)).all()
+            assert osp.exists(osp.join(d, 'meta_info.ini'))
+
+
+def test_cover_levels():
+    from mmvssl.datasets.synthetic.writers import cover_level
+    assert [cover_level(v) for v in
+            (0, 0.1, 0.15, 0.2, 0.5, 0.9, 0.95, 0.9999, 1)] == [
+                0, 1, 1, 2, 4, 6, 7, 8, 8]
+
+
+def test_orbit_direction():
+    from mmvssl.datasets.synthetic.motion import displacement, sample_motion
+    rng = np.random.default_rng(0)
+    t = np.linspace(0, 0.6, 16)
+    for name, sign in (('orbit_cw', 1), ('orbit_ccw', -1)):
+        v = np.diff(displacement(sample_motion(name, rng), t), axis=0)
+        cross = v[:-1, 0] * v[1:, 1] - v[:-1, 1] * v[1:, 0]
+        # image y axis points down: clockwise on screen = positive cross
+        assert (np.sign(cross) == sign).all()
