@@ -99,15 +99,20 @@ def _needs_checkpoint_patch():
         hasattr(torch.serialization, 'add_safe_globals')
 
 
-def _explain_unpickling_error(filename, err):
+def _explain_unpickling_error(filename, err, remote=False):
     import pickle
+    reason = [line for line in str(err).splitlines()
+              if 'Unsupported global' in line or 'GLOBAL' in line]
+    reason = (reason or str(err).splitlines() or [''])[0].strip()
+    hint = ('download it, inspect it, and load the local file'
+            if remote else 'set MMVSSL_UNSAFE_LOAD=1 to unpickle this local '
+            'file fully')
     return pickle.UnpicklingError(
         f'Refused to load checkpoint {filename!r} with torch.load('
-        f'weights_only=True): {str(err).splitlines()[0]}\n'
+        f'weights_only=True): {reason}\n'
         'mmvssl keeps safe loading on and allow-lists only the types that '
         'mmengine writes. If you trust this file, add the global named above '
-        'with torch.serialization.add_safe_globals([...]), or set '
-        'MMVSSL_UNSAFE_LOAD=1 to unpickle local files fully.')
+        f'with torch.serialization.add_safe_globals([...]), or {hint}.')
 
 
 def safe_torch_load(filename, map_location=None):
@@ -129,6 +134,22 @@ def safe_torch_load(filename, map_location=None):
                               weights_only=True)
     except pickle.UnpicklingError as err:
         raise _explain_unpickling_error(filename, err) from err
+
+
+def safe_load_url(url, model_dir=None, map_location=None, progress=True,
+                  check_hash=False, file_name=None):
+    """mmengine's ``load_url`` with safe loading (never fully unpickles)."""
+    import pickle
+
+    import torch
+    try:
+        with torch.serialization.safe_globals([getattr]):
+            return torch.hub.load_state_dict_from_url(
+                url, model_dir=model_dir, map_location=map_location,
+                progress=progress, check_hash=check_hash,
+                file_name=file_name, weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise _explain_unpickling_error(url, err, remote=True) from err
 
 
 def _history_buffer_getstate(self):
@@ -160,6 +181,10 @@ def patch_checkpoint_loading():
 
     CheckpointLoader.register_scheme(prefixes='', loader=load_from_local,
                                      force=True)
+    # http(s)://, open-mmlab://, torchvision://: mmengine downloads through
+    # torch.hub.load_state_dict_from_url, whose default is weights_only=False
+    import mmengine.runner.checkpoint as mmengine_checkpoint
+    mmengine_checkpoint.load_url = safe_load_url
     _APPLIED['ckpt'] = True
     return True
 

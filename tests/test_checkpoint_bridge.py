@@ -1,0 +1,165 @@
+"""SSL checkpoint -> downstream backbone: branch selection, refusal of other
+architectures, tools/convert/extract_backbone.py."""
+import importlib.util
+import os.path as osp
+
+import pytest
+import torch
+
+import mmvssl  # noqa: F401
+from mmvssl.apis import (convert_backbone_state_dict,
+                         extract_backbone_checkpoint, load_backbone_checkpoint)
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# a small R3D with ConST-CL's stem / kernels (ResNet3dY's defaults)
+ARCH = dict(depth=18, base_channels=4, pretrained=None, pretrained2d=False,
+            conv1_kernel=(5, 7, 7), conv1_stride_t=2, pool1_stride_t=1,
+            with_pool2=False, inflate=(0, 0, 1, 1))
+
+
+def _tool(name):
+    path = osp.join(ROOT, 'tools', 'convert', name + '.py')
+    spec = importlib.util.spec_from_file_location('_tool_' + name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _plain_r3d(**kw):
+    from mmaction.models.backbones import ResNet3d
+    return ResNet3d(**dict(ARCH, **kw))
+
+
+def _y(**kw):
+    from mmvssl.models.backbones import ResNet3dY
+    return ResNet3dY(**dict(ARCH, **kw))
+
+
+@pytest.fixture(scope='module')
+def y_ckpt(tmp_path_factory):
+    """A fake ConST-CL pre-training checkpoint: Y backbone with distinct
+    branch weights, SSL neck / head, optimizer state."""
+    torch.manual_seed(0)
+    y = _y()
+    with torch.no_grad():
+        for p in y.layer4_r.parameters():
+            p.add_(1.0)  # make the branches tell apart
+    sd = {'backbone.' + k: v for k, v in y.state_dict().items()}
+    sd['neck.mlp.0.weight'] = torch.randn(8, 32)
+    sd['head.decoder.q.weight'] = torch.randn(4, 32)
+    ckpt = dict(state_dict=sd, meta=dict(epoch=3),
+                optimizer=dict(state={}, param_groups=[]))
+    path = str(tmp_path_factory.mktemp('ckpt') / 'constcl.pth')
+    torch.save(ckpt, path)
+    return path, y
+
+
+def _same(a, b):
+    sa, sb = a.state_dict(), b.state_dict()
+    return all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+@pytest.mark.parametrize('branch,res5', [('global', 'layer4'),
+                                         ('local', 'layer4_r')])
+def test_branch_into_plain_resnet3d(y_ckpt, branch, res5):
+    path, y = y_ckpt
+    r3d = _plain_r3d()
+    res = load_backbone_checkpoint(r3d, path, branch=branch)
+    assert res.missing_keys == [] and res.unexpected_keys == []
+    assert _same(r3d.layer4, getattr(y, res5))
+    assert _same(r3d.layer1, y.layer1) and _same(r3d.conv1, y.conv1)
+
+
+def test_branch_into_y_out_branch(y_ckpt):
+    path, y = y_ckpt
+    local = _y(out_branch='local')
+    res = load_backbone_checkpoint(local, path, branch='local')
+    assert res.missing_keys == [] and res.unexpected_keys == []
+    assert _same(local.layer4_r, y.layer4_r)
+    # without branch: names are kept; the global branch is unexpected
+    local2 = _y(out_branch='local')
+    res = load_backbone_checkpoint(local2, path)
+    assert _same(local2.layer4_r, y.layer4_r)
+    assert res.unexpected_keys and all(
+        k.startswith('layer4.') for k in res.unexpected_keys)
+    # the full Y network loads everything as is
+    full = _y()
+    assert load_backbone_checkpoint(full, path).missing_keys == []
+    assert _same(full, y)
+
+
+def test_ssl_heads_are_dropped(y_ckpt):
+    path, _ = y_ckpt
+    sd = torch.load(path, weights_only=True)['state_dict']
+    out = convert_backbone_state_dict(sd, branch='global')
+    assert not any(k.startswith(('neck', 'head', 'backbone', 'layer4_r'))
+                   for k in out)
+    assert any(k.startswith('layer4.') for k in out)
+
+
+def test_wrong_architecture_is_refused(y_ckpt):
+    path, _ = y_ckpt
+    wider = _plain_r3d(base_channels=8)
+    with pytest.raises(ValueError, match=r"first mismatching key "
+                       r"'conv1\.conv\.weight'"):
+        load_backbone_checkpoint(wider, path, branch='global')
+    # a checkpoint without any key of the backbone
+    with pytest.raises(ValueError, match='holds no weights'):
+        load_backbone_checkpoint(
+            _plain_r3d(), {'state_dict': {'fc.weight': torch.ones(2, 2)}})
+    # a plain checkpoint has no local branch
+    plain = {'backbone.' + k: v for k, v in _plain_r3d().state_dict().items()}
+    with pytest.raises(KeyError, match="no 'local' branch"):
+        load_backbone_checkpoint(_plain_r3d(), plain, branch='local')
+
+
+def test_missing_keys_are_reported(y_ckpt, capsys):
+    path, _ = y_ckpt
+    sd = torch.load(path, weights_only=True)['state_dict']
+    del sd['backbone.layer1.0.conv1.conv.weight']
+    res = load_backbone_checkpoint(_plain_r3d(), sd, branch='global',
+                                   logger=None)
+    assert res.missing_keys == ['layer1.0.conv1.conv.weight']
+    assert 'layer1.0.conv1.conv.weight' in capsys.readouterr().out
+    with pytest.raises(ValueError, match='strict'):
+        load_backbone_checkpoint(_plain_r3d(), sd, branch='global',
+                                 strict=True, logger='silent')
+
+
+def test_extract_backbone_tool_and_load_from(y_ckpt, tmp_path):
+    from mmengine.runner import load_checkpoint
+
+    from mmvssl.registry import MODELS
+    from mmvssl.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    path, y = y_ckpt
+    out = str(tmp_path / 'local_backbone.pth')
+    _tool('extract_backbone').main([path, out, '--branch', 'local'])
+    ckpt = torch.load(out, weights_only=True)
+    assert set(ckpt) == {'state_dict', 'meta'}
+    keys = list(ckpt['state_dict'])
+    assert all(k.startswith('backbone.') for k in keys)
+    assert not any(k.startswith('backbone.layer4_r') for k in keys)
+    assert ckpt['meta']['mmvssl_backbone']['branch'] == 'local'
+    # `load_from` (what the runner does) into an mmaction2 recognizer
+    model = MODELS.build(dict(
+        type='Recognizer3D', backbone=dict(type='ResNet3d', **ARCH),
+        cls_head=dict(type='I3DHead', num_classes=3, in_channels=32),
+        data_preprocessor=dict(type='ActionDataPreprocessor')))
+    load_checkpoint(model, out, strict=False, logger='silent')
+    assert _same(model.backbone.layer4, y.layer4_r)
+    assert _same(model.backbone.conv1, y.conv1)
+    # and back through the bridge (no branch: already single-res5)
+    r3d = _plain_r3d()
+    assert load_backbone_checkpoint(r3d, out).missing_keys == []
+    assert _same(r3d.layer4, y.layer4_r)
+
+
+def test_extract_backbone_without_branch_keeps_names(y_ckpt):
+    path, _ = y_ckpt
+    out = extract_backbone_checkpoint(path)
+    keys = set(out['state_dict'])
+    assert any(k.startswith('backbone.layer4_r.') for k in keys)
+    assert any(k.startswith('backbone.layer4.') for k in keys)
+    assert not any(k.startswith(('backbone.neck', 'neck', 'head'))
+                   for k in keys)
