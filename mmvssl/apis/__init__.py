@@ -5,11 +5,12 @@ from .checkpoint import (BRANCH_RES5, PLAIN_RES5, LoadResult,
                          load_backbone_checkpoint, load_checkpoint_file,
                          publish_checkpoint, sha256_file)
 from .features import extract_features, pool_features, sample_label
+from .linear_probe import linear_probe
 
 __all__ = [
     'BRANCH_RES5', 'PLAIN_RES5', 'LoadResult', 'check_compatible',
     'convert_backbone_state_dict', 'extract_backbone_checkpoint',
     'get_state_dict', 'load_backbone_checkpoint', 'load_checkpoint_file',
     'publish_checkpoint', 'sha256_file', 'extract_features', 'pool_features',
-    'sample_label'
+    'sample_label', 'linear_probe'
 ]

@@ -1,9 +1,14 @@
 """Datasets of mmvssl (the synthetic video generator lives in
 ``mmvssl.datasets.synthetic`` and is imported on demand)."""
+from .local_global_dataset import (LevelGroupedBatchSampler,
+                                   LocalGlobalVideoDataset,
+                                   pipeline_level_space)
 from .multiview_dataset import MultiViewVideoDataset
-from .transforms import *  # noqa: F401,F403
 from .video_readers import DecordReader, RawFrameReader, VideoReadError
+from .transforms import *  # noqa: F401,F403
 
 __all__ = [
-    'MultiViewVideoDataset', 'DecordReader', 'RawFrameReader', 'VideoReadError'
+    'MultiViewVideoDataset', 'DecordReader', 'RawFrameReader',
+    'VideoReadError', 'LocalGlobalVideoDataset',
+    'LevelGroupedBatchSampler', 'pipeline_level_space'
 ]

@@ -1,12 +1,19 @@
 from .base import BaseSSLAlgorithm
-from .constcl import ConSTCL, collect_view_geometry
+from .byol import BYOL
+from .constcl import collect_view_geometry, ConSTCL
+from .cstp import ContrastiveBaseline, CSTP
+from .ctrlaug import CtrlAug
 from .cvrl import CVRL
-from .temporal_sampling import (CenterFrameSampler, NearestFrameSampler,
-                                RandomFrameSampler, build_frame_sampler,
-                                context_frame_indices)
+from .moco import MoCo
+from .simclr import SimCLR
+from .simsiam import SimSiam
+from .temporal_sampling import (build_frame_sampler, CenterFrameSampler,
+                                context_frame_indices, NearestFrameSampler,
+                                RandomFrameSampler)
 
 __all__ = [
     'BaseSSLAlgorithm', 'ConSTCL', 'CVRL', 'CenterFrameSampler',
     'NearestFrameSampler', 'RandomFrameSampler', 'build_frame_sampler',
-    'context_frame_indices', 'collect_view_geometry'
+    'context_frame_indices', 'collect_view_geometry', 'CtrlAug', 'CSTP',
+    'ContrastiveBaseline', 'SimCLR', 'MoCo', 'BYOL', 'SimSiam'
 ]

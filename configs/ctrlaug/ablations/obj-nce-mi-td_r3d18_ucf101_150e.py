@@ -1,0 +1,7 @@
+# Table 7, row 5: L_nce + L_mi + L_td (instance contrast instead of the soft
+# region contrast).
+_base_ = ['../r3d18_ucf101_150e.py']
+
+model = dict(
+    objectives=dict(
+        rc=None, nce=dict(type='LocalGlobalNCELoss', temperature=0.1)))

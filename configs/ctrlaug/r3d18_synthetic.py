@@ -1,0 +1,60 @@
+# Controllable augmentations on the synthetic benchmark, small enough to
+# train on a 2-core CPU in a few minutes (smoke test / tutorial, not a
+# paper setting): R3D-18 at a quarter width (base_channels 16, 128 feature
+# channels), 16 frames at 64^2 (clip features 2x2x2, global 8x2x2), batch 8
+# with 4 intensity levels per batch (2 videos per level), 2 epochs.
+#
+#   python tools/data/synthetic/generate.py --out data/synthetic --preset tiny
+#   python tools/train.py configs/ctrlaug/r3d18_synthetic.py
+_base_ = [
+    '../_base_/models/ctrlaug_r3d18.py',
+    '../_base_/datasets/ctrlaug_views.py',
+    '../_base_/schedules/ctrlaug_adam_200e.py',
+]
+
+data_root = 'data/synthetic'
+input_size = 64
+feat_channels = 128
+max_epochs = 2
+
+model = dict(
+    backbone=dict(base_channels=16),
+    objectives=dict(
+        mi=dict(estimator=dict(in_channels=feat_channels, hid_channels=128)),
+        td=dict(head=dict(in_channels=feat_channels))))
+
+global_pipeline = [
+    dict(type='ClipRandomResizedCrop', scale=input_size,
+         area_range=(0.8, 1.0)),
+    dict(type='ClipFlip', flip_ratio=0.5),
+] + _base_.lowlevel_aug
+local_pipeline = [
+    dict(type='ClipRandomResizedCrop', scale=input_size,
+         area_range=(0.4, 0.8), ref_view='global'),
+    dict(type='ClipFlip', flip_ratio=0.5),
+] + [dict(t, share_levels_with='global') for t in _base_.lowlevel_aug]
+
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    batch_sampler=dict(
+        type='LevelGroupedBatchSampler', num_groups=4, drop_last=True),
+    dataset=dict(
+        type='LocalGlobalVideoDataset',
+        ann_file=f'{data_root}/kinetics/train_list.txt',
+        data_prefix=dict(video=f'{data_root}/videos'),
+        num_clips=_base_.num_clips,
+        global_pipeline=global_pipeline,
+        local_pipeline=local_pipeline))
+
+train_cfg = dict(max_epochs=max_epochs)
+param_scheduler = [
+    dict(type='MultiStepLR', by_epoch=True, begin=0, end=max_epochs,
+         milestones=[max_epochs], gamma=0.1)
+]
+auto_scale_lr = dict(enable=False, base_batch_size=8)
+default_hooks = dict(
+    logger=dict(interval=5),
+    checkpoint=dict(interval=1, max_keep_ckpts=1))

@@ -1,0 +1,60 @@
+# CSTP (BYOL + playback rate + rotation + STOR) on the synthetic benchmark,
+# on CPU in minutes: R3D-18 of base width 16 (128-d features), two 8-frame
+# 64 x 64 clips, batch 16, 3 epochs.
+#
+#   python tools/train.py configs/stor/cstp_r3d18_synthetic.py
+_base_ = [
+    '../_base_/models/cstp_r2plus1d10.py',
+    '../_base_/datasets/stor_synthetic.py',
+    '../_base_/default_runtime.py',
+]
+
+feat_dim = 128  # R3D-18 (BasicBlock) of base width 16: 16 * 8
+emb_dim = 64
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='ResNet3d',
+        depth=18,
+        base_channels=16,
+        pretrained=None,
+        pretrained2d=False,
+        conv1_kernel=(3, 7, 7),
+        with_pool1=False,
+        with_pool2=False,
+        temporal_strides=(1, 2, 2, 2),
+        inflate=(1, 1, 1, 1),
+        zero_init_residual=False),
+    contrastive_head=dict(
+        projector=dict(
+            in_channels=feat_dim, hid_channels=512, out_channels=emb_dim),
+        predictor=dict(
+            in_channels=emb_dim, hid_channels=512, out_channels=emb_dim)),
+    pretext_heads=dict(
+        pcls=dict(in_channels=feat_dim, num_classes=3),
+        rcls=dict(in_channels=feat_dim),
+        ocls=dict(in_channels=feat_dim, hid_channels=feat_dim)))
+
+max_epochs = 3
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+val_cfg = None
+test_cfg = None
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4))
+param_scheduler = [
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_epochs,
+        eta_min=1e-5,
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        convert_to_iter_based=True)
+]
+auto_scale_lr = dict(enable=False, base_batch_size=16)
+
+default_hooks = dict(
+    logger=dict(interval=9),
+    checkpoint=dict(interval=1, max_keep_ckpts=1, save_best=None))
+randomness = dict(seed=0)

@@ -1,0 +1,22 @@
+"""SimCLR (Chen et al. 2020): NT-Xent between two clips."""
+from mmvssl.registry import MODELS
+from .cstp import ContrastiveBaseline
+
+
+@MODELS.register_module()
+class SimCLR(ContrastiveBaseline):
+    """SimCLR (Chen et al. 2020): NT-Xent between two clips.
+
+    The plain baseline of CSTP's Table 3: backbone -> global average pool
+    -> ``SimCLRHead`` (projector and the framework's loss, weight 1), on
+    the two views of each video. Inside CSTP the same head is the
+    ``contrastive_head``.
+
+    Args:
+        backbone (dict): backbone config.
+        head (dict): ``SimCLRHead`` arguments (``type`` may be left
+            out).
+        view_indices, data_preprocessor, init_cfg: as ``CSTP``.
+    """
+
+    head_type = 'SimCLRHead'

@@ -1,0 +1,225 @@
+"""CSTP's pretext classifiers: playback rate, rotation, STOR overlap rates.
+
+Every head is a small classifier on pooled backbone features with a
+cross-entropy loss whose labels come from the data samples' metainfo (the
+geometry records and the ``pretext`` dict written by the data pipeline, see
+``docs/data_contract.md``). Interface::
+
+    out = head.loss(feats, data_samples, view_indices=(0, 1))
+    # feats: [f1, f2] pooled features (B, C) of the views whose geometry
+    #        records are data_sample.geometry[view_indices[j]]
+    # out: dict(loss=..., acc=..., <more logging values>)
+
+Labels ``-1`` are ignored (e.g. a STOR label whose placement was
+impossible); a batch without any valid label gives a zero loss.
+"""
+from typing import Dict, List, Optional, Sequence
+
+import torch
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from mmvssl.registry import MODELS
+from ..losses.ssl_losses import masked_cross_entropy
+
+
+def _classifier(in_channels: int, num_classes: int,
+                hid_channels: Optional[int], norm_cfg: Optional[Dict]):
+    """``Linear`` (no hidden layer) or FC-BN-ReLU-FC (``hid_channels``)."""
+    return MODELS.build(
+        dict(
+            type='MLPProjectionNeck',
+            in_channels=in_channels,
+            hid_channels=hid_channels or in_channels,
+            out_channels=num_classes,
+            num_hidden_layers=1 if hid_channels else 0,
+            norm_cfg=norm_cfg,
+            with_avg_pool=True,
+            normalize_inputs=False))
+
+
+def _meta(sample, key):
+    meta = sample.metainfo if hasattr(sample, 'metainfo') else sample
+    if key not in meta:
+        raise KeyError(f'data sample has no {key!r} in its metainfo; use '
+                       'MultiViewVideoDataset with PackMultiView')
+    return meta[key]
+
+
+class _ViewClsHead(BaseModule):
+    """A per-view classifier whose label is a key of each view's geometry
+    record; the loss averages over the views in ``view_indices`` (default:
+    both clips) and the batch."""
+
+    #: geometry key of the label (subclasses)
+    label_key: str = ''
+    #: hint shown when the key is missing
+    hint: str = ''
+
+    def __init__(self,
+                 in_channels: int,
+                 num_classes: int = 4,
+                 hid_channels: Optional[int] = None,
+                 norm_cfg: Optional[Dict] = dict(type='BN1d'),
+                 views: Sequence[int] = (0, 1),
+                 init_cfg: Optional[Dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.num_classes = int(num_classes)
+        self.views = tuple(views)
+        self.classifier = _classifier(in_channels, num_classes, hid_channels,
+                                      norm_cfg)
+
+    def get_labels(self, data_samples, view: int) -> Tensor:
+        labels = []
+        for ds in data_samples:
+            g = _meta(ds, 'geometry')[view]
+            if g.get(self.label_key) is None:
+                raise KeyError(
+                    f'{type(self).__name__}: view {g.get("name", view)!r} '
+                    f'has no {self.label_key!r} label; {self.hint}')
+            labels.append(int(g[self.label_key]))
+        labels = torch.tensor(labels, dtype=torch.long)
+        if ((labels < -1) | (labels >= self.num_classes)).any():
+            raise ValueError(f'{type(self).__name__}: labels {labels.tolist()}'
+                             f' outside [0, {self.num_classes})')
+        return labels
+
+    def loss(self, feats: Sequence[Tensor], data_samples,
+             view_indices: Sequence[int] = (0, 1)) -> Dict[str, Tensor]:
+        logits, labels = [], []
+        for j in self.views:
+            if j >= len(feats):
+                raise ValueError(f'{type(self).__name__}: view {j} requested '
+                                 f'but only {len(feats)} views are given')
+            logits.append(self.classifier(feats[j]))
+            labels.append(self.get_labels(data_samples, view_indices[j]))
+        out = masked_cross_entropy(torch.cat(logits), torch.cat(labels))
+        return dict(loss=out['loss'], acc=out['acc'])
+
+
+@MODELS.register_module()
+class PlaybackRateHead(_ViewClsHead):
+    """Playback-rate classifier (CSTP's ``c_theta``): which of the clip
+    sampler's ``playback_rates`` (CSTP: 1, 2, 4, 8) a clip was sampled at;
+    label ``geometry['playback_label']``.
+
+    Args:
+        in_channels (int): backbone feature size.
+        num_classes (int): number of rates. Defaults to 4.
+        hid_channels (int, optional): a hidden FC-BN-ReLU layer; None
+            (default) for a single linear layer.
+        norm_cfg (dict): norm of the hidden layer. Defaults to BN1d.
+        views (Sequence[int]): positions in ``feats`` to classify. Defaults
+            to ``(0, 1)`` (the paper's figure shows clip 1 only; with the
+            overlap sampler clip 2 has the same label).
+    """
+
+    label_key = 'playback_label'
+    hint = 'set playback_rates in the clip sampler'
+
+
+@MODELS.register_module()
+class RotationHead(_ViewClsHead):
+    """Rotation classifier (CSTP's ``d_theta``): 0 / 90 / 180 / 270 degrees,
+    drawn per clip by ``ClipRotation``; label ``geometry['rotation']``.
+
+    Args: as :class:`PlaybackRateHead` (``num_classes=4``).
+    """
+
+    label_key = 'rotation'
+    hint = 'add ClipRotation to the view pipelines'
+
+
+@MODELS.register_module()
+class STORHead(BaseModule):
+    """Spatio-temporal overlap rate prediction (STOR, Eq. 4).
+
+    Two classifiers ``e_s`` / ``e_t`` (FC-BN-ReLU-FC) on ``cat(f1, f2)``
+    predict the spatial and the temporal overlap class of the clip pair,
+    with labels ``pretext['spatial_overlap']`` /
+    ``pretext['temporal_overlap']`` (see
+    :mod:`mmvssl.datasets.transforms.overlap`)::
+
+        L_ocls = l_s * CE(e_s(cat), s) + l_t * CE(e_t(cat), t)
+
+    Either task can be switched off with ``num_spatial_classes=None`` /
+    ``num_temporal_classes=None`` (Table 5).
+
+    Args:
+        in_channels (int): backbone feature size ``C`` (the classifiers see
+            ``2C``).
+        num_spatial_classes (int, optional): spatial candidates. Defaults
+            to 5.
+        num_temporal_classes (int, optional): temporal candidates. Defaults
+            to 5.
+        hid_channels (int, optional): hidden width. Defaults to
+            ``in_channels``.
+        spatial_weight (float): ``l_s``. Defaults to 1.
+        temporal_weight (float): ``l_t``. Defaults to 1.
+        norm_cfg (dict): Defaults to BN1d.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 num_spatial_classes: Optional[int] = 5,
+                 num_temporal_classes: Optional[int] = 5,
+                 hid_channels: Optional[int] = None,
+                 spatial_weight: float = 1.,
+                 temporal_weight: float = 1.,
+                 norm_cfg: Optional[Dict] = dict(type='BN1d'),
+                 init_cfg: Optional[Dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if num_spatial_classes is None and num_temporal_classes is None:
+            raise ValueError('STORHead needs the spatial or the temporal task')
+        hid = hid_channels or in_channels
+        self.tasks: List[str] = []
+        self.weights = {}
+        self.num_classes = {}
+        for task, n, w in (('spatial', num_spatial_classes, spatial_weight),
+                           ('temporal', num_temporal_classes,
+                            temporal_weight)):
+            if n is None:
+                continue
+            self.tasks.append(task)
+            self.weights[task] = float(w)
+            self.num_classes[task] = int(n)
+            self.add_module(f'{task}_cls',
+                            _classifier(2 * in_channels, n, hid, norm_cfg))
+
+    def get_labels(self, data_samples, task: str) -> Tensor:
+        key = f'{task}_overlap'
+        labels = []
+        for ds in data_samples:
+            pretext = _meta(ds, 'pretext')
+            if key not in pretext:
+                raise KeyError(
+                    f'STORHead: no {key!r} label in the pretext dict; use '
+                    "OverlapClipSampler with its "
+                    f"{task}_overlaps set (and, for the spatial task, "
+                    'OverlapAnchorCrop / OverlapCrop)')
+            cands = pretext.get(f'{key}_candidates')
+            if cands is not None and len(cands) != self.num_classes[task]:
+                raise ValueError(
+                    f'STORHead: {len(cands)} {task} candidates in the data '
+                    f'but num_{task}_classes={self.num_classes[task]}')
+            labels.append(int(pretext[key]))
+        labels = torch.tensor(labels, dtype=torch.long)
+        if ((labels < -1) | (labels >= self.num_classes[task])).any():
+            raise ValueError(f'STORHead: {task} labels {labels.tolist()} '
+                             f'outside [0, {self.num_classes[task]})')
+        return labels
+
+    def loss(self, feats: Sequence[Tensor], data_samples,
+             view_indices: Sequence[int] = (0, 1)) -> Dict[str, Tensor]:
+        if len(feats) < 2:
+            raise ValueError('STORHead needs two views')
+        pair = torch.cat([feats[0], feats[1]], dim=1)
+        total, out = 0., {}
+        for task in self.tasks:
+            res = masked_cross_entropy(
+                getattr(self, f'{task}_cls')(pair),
+                self.get_labels(data_samples, task))
+            total = total + self.weights[task] * res['loss']
+            out[f'acc_{task}'] = res['acc']
+        out['loss'] = total
+        return out
