@@ -126,3 +126,9 @@ def test_stock_mmengine_history_buffer_pickle_loads(tmp_path):
         torch.serialization.get_unsafe_globals_in_checkpoint(path)
     loaded = _load_checkpoint(path, map_location='cpu')['hb']
     assert isinstance(loaded, HistoryBuffer) and loaded.current() == 2.0
+
+
+def test_numpy_nan_alias():
+    # mmaction2's AVA metric uses np.NAN, gone in numpy 2
+    assert np.isnan(np.NAN)
+    assert compat.patch_numpy_nan_alias() is False  # already applied

@@ -189,7 +189,20 @@ def patch_checkpoint_loading():
     return True
 
 
+# --------------------------------------------------------------------- numpy
+def patch_numpy_nan_alias():
+    """mmaction2 1.2.0's AVA evaluation (``ava_evaluation/metrics.py``)
+    returns ``np.NAN`` for a class without ground truth; numpy 2 removed
+    that alias. Returns True if the alias was added."""
+    import numpy as np
+    if hasattr(np, 'NAN'):
+        return False
+    np.NAN = np.nan
+    return True
+
+
 def apply_all():
     """Apply every compat fix that is needed in this environment."""
     return dict(mmaction_drn=patch_mmaction_drn(),
-                checkpoint_loading=patch_checkpoint_loading())
+                checkpoint_loading=patch_checkpoint_loading(),
+                numpy_nan_alias=patch_numpy_nan_alias())
