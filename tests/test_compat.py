@@ -48,7 +48,8 @@ def _mmengine_style_checkpoint(path):
     hub.update_info('seed', np.int64(3))
     assert isinstance(hub.log_scalars['train/loss'], HistoryBuffer)
     ckpt = dict(
-        meta=dict(epoch=1, iter=7, seed=np.int64(3), message_hub=hub.state_dict(),
+        meta=dict(epoch=1, iter=7, seed=np.int64(3),
+                  message_hub=hub.state_dict(),
                   np_arr=np.arange(3, dtype=np.float32),
                   np_scalar=np.float64(0.5)),
         state_dict={'w': torch.ones(2)},

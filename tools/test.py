@@ -42,7 +42,7 @@ def merge_args(cfg, args):
     cfg.load_from = args.checkpoint
     if args.amp:
         if not torch.cuda.is_available():
-            raise SystemExit('--amp needs a CUDA device; this machine has none')
+            raise SystemExit('--amp needs a CUDA device; none was found')
         cfg.test_cfg = dict(cfg.get('test_cfg') or {}, fp16=True)
     if args.dump is not None:
         if not args.dump.endswith(('.pkl', '.pickle')):

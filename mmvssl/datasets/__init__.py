@@ -4,11 +4,14 @@ from .local_global_dataset import (LevelGroupedBatchSampler,
                                    LocalGlobalVideoDataset,
                                    pipeline_level_space)
 from .multiview_dataset import MultiViewVideoDataset
+from .sot import (GOT10kDataset, OTB2015Dataset, sot_video_collate,
+                  SOTPairDataset)
 from .video_readers import DecordReader, RawFrameReader, VideoReadError
 from .transforms import *  # noqa: F401,F403
 
 __all__ = [
     'MultiViewVideoDataset', 'DecordReader', 'RawFrameReader',
     'VideoReadError', 'LocalGlobalVideoDataset',
-    'LevelGroupedBatchSampler', 'pipeline_level_space'
+    'LevelGroupedBatchSampler', 'pipeline_level_space', 'GOT10kDataset',
+    'OTB2015Dataset', 'SOTPairDataset', 'sot_video_collate'
 ]

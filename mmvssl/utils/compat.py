@@ -17,7 +17,8 @@ a no-op otherwise (each is covered by ``tests/test_compat.py``).
    loading ON and adds the small, fixed set of types that mmengine writes to
    torch's allow-list of safe globals.  Anything else in a checkpoint is still
    refused; the error names the blocked global, and loading that file with full
-   unpickling is an explicit opt-in (``MMVSSL_UNSAFE_LOAD=1``), never automatic,
+   unpickling is an explicit opt-in (``MMVSSL_UNSAFE_LOAD=1``), never
+   automatic,
    and never applied to remote (http/https) files.
 """
 import importlib.util
@@ -29,7 +30,7 @@ import warnings
 _APPLIED = {}
 
 
-# --------------------------------------------------------------------- mmaction
+# ------------------------------------------------------------------ mmaction
 def _mmaction_drn_missing():
     spec = importlib.util.find_spec('mmaction')
     if spec is None or not spec.submodule_search_locations:
@@ -70,7 +71,7 @@ def patch_mmaction_drn():
     return True
 
 
-# --------------------------------------------------------------------- torch.load
+# ---------------------------------------------------------------- torch.load
 def mmengine_safe_globals():
     """The types that mmengine 0.10.7 itself puts into a checkpoint."""
     import collections
@@ -116,7 +117,7 @@ def _explain_unpickling_error(filename, err, remote=False):
 
 
 def safe_torch_load(filename, map_location=None):
-    """``torch.load`` for local checkpoints, safe by default (see module doc)."""
+    """``torch.load`` for local checkpoints, safe by default (module doc)."""
     import pickle
 
     import torch

@@ -5,7 +5,7 @@ from mmengine import DefaultScope
 
 
 def register_all_modules(init_default_scope: bool = True) -> None:
-    """Register all modules of mmvssl (and mmaction2 / mmdet) in the registries.
+    """Register all modules of mmvssl (and mmaction2 / mmdet).
 
     Args:
         init_default_scope (bool): set the default scope to ``mmvssl`` so that

@@ -1,3 +1,6 @@
+from .ope_metric import OPEMetric
 from .retrieval_metric import RetrievalMetric
 
-__all__ = ['RetrievalMetric']
+__all__ = [
+    'RetrievalMetric', 'OPEMetric'
+]

@@ -1,0 +1,62 @@
+# SiamFC on the synthetic benchmark, on CPU in minutes: the ConST-CL R3D-18
+# Y network of width 16 (configs/constcl/r3d18_synthetic.py), local branch;
+# exemplar / search crops 63 / 127 px (features 8x8 / 16x16, response 9x9);
+# fine-tuned on the GOT-10k-style train split, evaluated (OPE) on the
+# OTB-style split. See docs/tracking.md for the measured numbers.
+#
+#   python tools/train.py \
+#       configs/downstream/otb/siamfc_r3d18y-local_synthetic.py \
+#       --cfg-options model.pretrained=work_dirs/r3d18_synthetic/epoch_6.pth
+#   python tools/test.py \
+#       configs/downstream/otb/siamfc_r3d18y-local_synthetic.py \
+#       work_dirs/siamfc_r3d18y-local_synthetic/epoch_4.pth
+_base_ = ['./siamfc_r3d50y-local_8xb32-20e_got10k-otb2015.py']
+
+data_root = 'data/synthetic'
+exemplar_size = 63
+instance_size = 127
+
+model = dict(
+    backbone=dict(depth=18, base_channels=16),
+    exemplar_size=exemplar_size,
+    instance_size=instance_size,
+    # centre 4x4 of the 8x8 exemplar features (response 13x13): without it
+    # the zero-padded border cells bias the response to the map's corners
+    exemplar_feat_crop=4)
+
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=1,
+    persistent_workers=False,
+    dataset=dict(
+        dataset=dict(data_root=data_root + '/got10k'),
+        pairs_per_video=8,
+        max_gap=40,
+        exemplar_size=exemplar_size,
+        instance_size=instance_size,
+        max_shift=12))
+test_dataloader = dict(
+    num_workers=0,
+    dataset=dict(
+        data_root=data_root + '/otb',
+        ann_file=data_root + '/otb/annotations/otb_infos.txt'))
+val_dataloader = test_dataloader
+test_evaluator = dict(title='synthetic OTB')
+val_evaluator = test_evaluator
+
+lr = 0.05
+min_lr = 5e-4  # geometric decay lr -> min_lr, as SiamFC's schedule
+max_epochs = 4
+# no validation during the short fine-tune (evaluate with tools/test.py)
+train_cfg = dict(
+    max_epochs=max_epochs, val_begin=max_epochs + 1,
+    val_interval=max_epochs + 1)
+optim_wrapper = dict(optimizer=dict(lr=lr))
+param_scheduler = [
+    dict(type='ExponentialLR', gamma=(min_lr / lr)**(1 / max_epochs),
+         by_epoch=True)
+]
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
+randomness = dict(seed=0)
