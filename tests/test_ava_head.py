@@ -58,13 +58,19 @@ def test_bad_heads():
 def test_in_ava_roi_head():
     """AVARoIHead passes the clip feature map and the RoIs to the shared
     head; BBoxHeadAVA classifies its output."""
-    from mmaction.structures import ActionDataSample
     from mmaction.utils import register_all_modules
     from mmdet.registry import MODELS
     from mmengine.config import ConfigDict
-    from mmengine.structures import InstanceData
+    from mmengine.registry import DefaultScope
     register_all_modules(init_default_scope=False)
-    roi_head = MODELS.build(ConfigDict(
+    # build in mmdet's scope whatever default scope earlier tests left
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        roi_head = _build_roi_head(MODELS, ConfigDict)
+    _check_roi_head(roi_head)
+
+
+def _build_roi_head(MODELS, ConfigDict):
+    return MODELS.build(ConfigDict(
         type='AVARoIHead',
         bbox_roi_extractor=dict(type='SingleRoIExtractor3D',
                                 featmap_stride=16, output_size=4),
@@ -79,6 +85,11 @@ def test_in_ava_roi_head():
                          neg_pos_ub=-1, add_gt_as_proposals=True),
             pos_weight=1.0),
         test_cfg=dict(rcnn=None)))
+
+
+def _check_roi_head(roi_head):
+    from mmaction.structures import ActionDataSample
+    from mmengine.structures import InstanceData
     roi_head.init_weights()
     feat = torch.randn(2, 16, 2, 6, 8, requires_grad=True)
     samples, proposals = [], []

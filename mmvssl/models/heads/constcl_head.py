@@ -1,6 +1,6 @@
 """ConST-CL local heads: the transformer decoder g(h, F'_c) and the MLP
 head of vanilla region contrast (context length 0)."""
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import torch.nn as nn
 import torch.nn.functional as F
@@ -178,6 +178,15 @@ class ConSTCLHead(BaseModule):
         Returns:
             Tensor: ``(B, N, out_channels)`` predictions ``z``.
         """
+        q, k, v = self._tokens(query, query_pos, context, context_pos)
+        for layer in self.layers:
+            q = layer(q, k, v)
+        return self.out_proj(q)
+
+    def _tokens(self, query: Tensor, query_pos: Optional[Tensor],
+                context: Tensor, context_pos: Optional[Tensor]):
+        """Query, key and value tokens (projections + position embeddings)
+        entering the first decoder layer."""
         q = self.query_proj(query)
         k = self.key_proj(context)
         v = self.value_proj(context)
@@ -188,9 +197,26 @@ class ConSTCLHead(BaseModule):
             q = q + self.pos_embed(query_pos)
             pe = self.pos_embed(context_pos)
             k, v = k + pe, v + pe
+        return q, k, v
+
+    def attention_maps(self,
+                       query: Tensor,
+                       query_pos: Optional[Tensor],
+                       context: Tensor,
+                       context_pos: Optional[Tensor] = None) -> List[Tensor]:
+        """Cross-attention weights of every decoder layer (for
+        visualisation, e.g. ``tools/visualization/constcl_attention.py``).
+
+        Arguments as :meth:`forward`. Returns one ``(B, num_heads, N, M)``
+        softmax tensor per layer: how much each query attends to each of
+        the ``M`` context tokens.
+        """
+        q, k, v = self._tokens(query, query_pos, context, context_pos)
+        maps = []
         for layer in self.layers:
+            maps.append(layer.attn.attention_weights(q, k))
             q = layer(q, k, v)
-        return self.out_proj(q)
+        return maps
 
     def project_target(self, regions: Tensor) -> Tensor:
         """Eq. (6): predictions are compared with the native features."""

@@ -1,0 +1,22 @@
+# ConST-CL data on the synthetic benchmark: the views of synthetic_ssl.py
+# plus 16 random boxes per frame (after the spatial transforms, before the
+# photometric ones), as k400_ssl_regions.py does for Kinetics.
+_base_ = ['./synthetic_ssl.py']
+
+random_boxes = dict(
+    type='RandomRegionBoxes',
+    num_boxes=16,
+    size_range=(0.1, 0.5),
+    aspect_range=(0.5, 2.0))
+
+train_dataloader = dict(
+    dataset=dict(views=[
+        dict(
+            name='view0',
+            pipeline=_base_.spatial_aug + [random_boxes] +
+            _base_.color_aug + _base_.view0_aug),
+        dict(
+            name='view1',
+            pipeline=_base_.spatial_aug + [random_boxes] +
+            _base_.color_aug + _base_.view1_aug),
+    ]))

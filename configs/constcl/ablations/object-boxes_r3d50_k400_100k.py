@@ -1,0 +1,24 @@
+# Table 5, object-detector boxes (all COCO classes), read from a box file
+# written beforehand by tools/data/detect_boxes.py (docs/constcl.md has the
+# command: a Cascade R-CNN detector, every 4th frame).
+# Boxes are needed on the centre frame only (centre temporal sampling).
+_base_ = ['../r3d50_k400_100k.py']
+
+object_boxes = dict(
+    type='DetectorRegionBoxes',
+    box_file='data/kinetics400/object_boxes_train.pkl',
+    data_prefix=_base_.data_root,
+    num_boxes=16,
+    max_frame_gap=2,  # boxes detected every 4th frame
+    frames='center')
+train_dataloader = dict(
+    dataset=dict(views=[
+        dict(
+            name='view0',
+            pipeline=_base_.spatial_aug + [object_boxes] +
+            _base_.color_aug + _base_.view0_aug),
+        dict(
+            name='view1',
+            pipeline=_base_.spatial_aug + [object_boxes] +
+            _base_.color_aug + _base_.view1_aug),
+    ]))

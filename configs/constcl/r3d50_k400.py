@@ -1,0 +1,18 @@
+# ConST-CL pretraining on Kinetics-400 (Table 1): R3D-50 with a duplicated
+# res5 ("Y" network), random boxes, context length 5, centre temporal
+# sampling; 8 GPUs x 128 clip pairs, 200k steps.
+#
+#   tools/dist_train.sh configs/constcl/r3d50_k400.py 8
+#
+# Input: 32 raw frames at temporal stride 2 -> 16 frames at 224^2 per view;
+# the backbone's stem halves time again: 8x7x7 feature maps.
+_base_ = [
+    '../_base_/models/constcl_r3d50.py',
+    '../_base_/datasets/k400_ssl_regions.py',
+    '../_base_/schedules/constcl_sgd_cosine_200k.py',
+]  # the schedule brings the (iteration-based) runtime
+
+# cross-GPU BatchNorm, as the official (TPU) pretraining, so that BN
+# statistics cover the whole global batch; converted by the runner when
+# training is distributed (CUDA only: remove it for CPU / gloo runs)
+sync_bn = 'torch'

@@ -1,0 +1,354 @@
+"""The main job: ``make demo [METHOD=constcl|cvrl|cstp|ctrlaug]``.
+
+Stages (each reuses its finished output unless ``--force STAGE``):
+
+1. ``data``      generate the synthetic benchmark (``data/synthetic``);
+2. ``pretrain``  self-supervised pretraining with ``tools/train.py`` on the
+                 method's CPU config (resumes an interrupted run);
+3. ``features``  video features (``--num-clips`` uniformly sampled clips,
+                 centre crop, L2-normalised and averaged) of the train and
+                 val splits, for the pretrained and the same backbone
+                 randomly initialised;
+4. ``report``    linear probes on the action, appearance-only and
+                 motion-only labels, retrieval R@k (val queries the train
+                 gallery), a markdown table and a PNG plot in
+                 ``work_dirs/demo/<method>/``.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+# method -> (pretraining config, branch of the backbone that is evaluated)
+METHODS = {
+    'constcl': ('configs/constcl/r3d18_synthetic.py', 'global'),
+    'cvrl': ('configs/cvrl/r3d18_synthetic.py', None),
+    'cstp': ('configs/stor/cstp_r3d18_synthetic.py', None),
+    'ctrlaug': ('configs/ctrlaug/r3d18_synthetic.py', None),
+}
+STAGES = ('data', 'pretrain', 'features', 'report')
+FACTORS = ('action', 'appearance', 'motion')
+
+
+def log(msg):
+    print(f'[demo {time.strftime("%H:%M:%S")}] {msg}', flush=True)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--method', default='constcl', choices=sorted(METHODS))
+    p.add_argument('--preset', default='default',
+                   choices=['tiny', 'small', 'default'])
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--data-root', default=None,
+                   help='benchmark folder (default data/synthetic, or '
+                   'data/synthetic_<preset> for other presets)')
+    p.add_argument('--work-dir', default='work_dirs/demo')
+    p.add_argument('--config', default=None,
+                   help='pretraining config (default: the method\'s)')
+    p.add_argument('--num-clips', type=int, default=4,
+                   help='clips per video for the features (protocol: 10)')
+    p.add_argument('--force', nargs='*', default=[], choices=STAGES,
+                   help='re-run these stages even if their output exists')
+    p.add_argument('--cfg-options', nargs='+', default=[],
+                   help='passed to tools/train.py for the pretraining')
+    return p.parse_args(argv)
+
+
+# ----------------------------------------------------------------- stage 1
+def stage_data(args):
+    meta = osp.join(args.data_root, 'meta.json')
+    if osp.isfile(meta) and 'data' not in args.force:
+        with open(meta) as f:
+            info = json.load(f)
+        if info.get('preset') == args.preset and info.get('seed') == \
+                args.seed:
+            log(f'data: reusing {args.data_root} ({args.preset}, seed '
+                f'{args.seed})')
+            return
+    log(f'data: generating the {args.preset!r} synthetic benchmark in '
+        f'{args.data_root}')
+    subprocess.run([
+        sys.executable, osp.join(ROOT, 'tools/data/synthetic/generate.py'),
+        '--out', args.data_root, '--preset', args.preset, '--seed',
+        str(args.seed), '--overwrite'
+    ], check=True)
+
+
+# ----------------------------------------------------------------- stage 2
+def _final_checkpoint(work_dir):
+    last = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(last):
+        return None
+    with open(last) as f:
+        path = f.read().strip()
+    return path if osp.isfile(path) else None
+
+
+def _max_progress(cfg):
+    loop = cfg.train_cfg
+    if loop.get('type', 'EpochBasedTrainLoop').startswith('Iter'):
+        return 'iter', loop['max_iters']
+    return 'epoch', loop['max_epochs']
+
+
+def stage_pretrain(args, cfg):
+    work = osp.join(args.work_dir, 'pretrain')
+    ckpt = _final_checkpoint(work)
+    unit, total = _max_progress(cfg)
+    if ckpt and 'pretrain' not in args.force:
+        import torch
+        meta = torch.load(ckpt, map_location='cpu')['meta']
+        if meta.get(unit, -1) >= total:
+            log(f'pretrain: reusing {ckpt}')
+            return ckpt
+        log(f'pretrain: resuming {ckpt} ({unit} {meta.get(unit)}/{total})')
+    cmd = [sys.executable, osp.join(ROOT, 'tools/train.py'), args.config,
+           '--work-dir', work, '--seed', str(args.seed)]
+    if ckpt and 'pretrain' not in args.force:
+        cmd.append('--resume')
+    if args.cfg_options:
+        cmd += ['--cfg-options'] + list(args.cfg_options)
+    log(f'pretrain: {args.method} for {total} {unit}s: ' + ' '.join(cmd))
+    subprocess.run(cmd, check=True, cwd=ROOT)
+    ckpt = _final_checkpoint(work)
+    if ckpt is None:
+        raise RuntimeError(f'pretraining wrote no checkpoint in {work}')
+    return ckpt
+
+
+# ----------------------------------------------------------------- stage 3
+def _view_geometry(cfg):
+    """clip length, frame stride and crop size of the pretraining views."""
+    ds = cfg.train_dataloader.dataset
+    sampler = ds.clip_sampler
+    clip_len = sampler.get('clip_len', 16)
+    interval = sampler.get('frame_interval', 1)
+    size = cfg.get('demo_crop_size', None)
+    if size is None:
+        pipe = ds.get('view_pipeline') or ds['views'][0]['pipeline']
+        for t in pipe:
+            if 'scale' in t and t['type'].endswith('ResizedCrop'):
+                size = t['scale']
+        size = size if isinstance(size, int) else (size or (112, ))[0]
+    return cfg.get('demo_clip_len', clip_len), \
+        cfg.get('demo_frame_interval', interval), size
+
+
+def _feature_loader(args, cfg, split):
+    from mmengine.dataset import pseudo_collate
+    from torch.utils.data import DataLoader
+
+    from mmvssl.registry import DATASETS
+    clip_len, interval, size = _view_geometry(cfg)
+    dataset = DATASETS.build(dict(
+        type='MultiViewVideoDataset',
+        ann_file=osp.join(args.data_root, 'kinetics', f'{split}_list.txt'),
+        data_prefix=dict(video=osp.join(args.data_root, 'videos')),
+        clip_sampler=dict(type='UniformClipSampler', clip_len=clip_len,
+                          frame_interval=interval, num_clips=args.num_clips,
+                          test_mode=True),
+        view_pipeline=[dict(type='ClipResize', scale=(-1, size)),
+                       dict(type='ClipCenterCrop', crop_size=size)],
+        test_mode=True))
+    return DataLoader(dataset, batch_size=8, num_workers=2,
+                      collate_fn=pseudo_collate, shuffle=False)
+
+
+def _build_backbone(cfg, branch, ckpt):
+    import copy
+
+    import torch
+
+    from mmvssl.apis import load_backbone_checkpoint
+    from mmvssl.registry import MODELS
+    bb_cfg = copy.deepcopy(cfg.model.backbone)
+    if branch is not None:
+        bb_cfg['out_branch'] = branch
+    torch.manual_seed(0)
+    backbone = MODELS.build(bb_cfg)
+    backbone.init_weights()
+    if ckpt is not None:
+        load_backbone_checkpoint(backbone, ckpt, branch=branch)
+    return backbone.eval()
+
+
+def _preprocess(cfg):
+    from mmvssl.registry import MODELS
+    pre = dict(cfg.model.data_preprocessor)
+    return MODELS.build(pre)
+
+
+def extract(args, cfg, backbone, split):
+    import numpy as np
+    import torch
+    from tqdm import tqdm
+
+    from mmvssl.apis import pool_features, sample_label
+    loader = _feature_loader(args, cfg, split)
+    preprocessor = _preprocess(cfg)
+    feats, labels = [], []
+    with torch.no_grad():
+        for batch in tqdm(loader, desc=f'features {split}', unit='batch',
+                          file=sys.stdout):
+            data = preprocessor(batch, False)
+            views = torch.cat(data['inputs'], 0)  # (N*B, C, T, H, W)
+            b = len(data['data_samples'])
+            out = backbone(views)
+            if isinstance(out, (list, tuple)):
+                out = out[-1]
+            f = pool_features(out)  # (N*B, C), L2-normalised
+            f = f.view(len(data['inputs']), b, -1).mean(0)
+            feats.append(torch.nn.functional.normalize(f, dim=1).numpy())
+            labels += [sample_label(s) for s in data['data_samples']]
+    return np.concatenate(feats), np.asarray(labels)
+
+
+def stage_features(args, cfg, ckpt, branch):
+    import numpy as np
+    out = {}
+    for init in ('pretrained', 'random'):
+        path = osp.join(args.work_dir, f'features_{init}.npz')
+        if osp.isfile(path) and 'features' not in args.force and \
+                'pretrain' not in args.force:
+            log(f'features: reusing {path}')
+            out[init] = dict(np.load(path))
+            continue
+        backbone = _build_backbone(cfg, branch,
+                                   ckpt if init == 'pretrained' else None)
+        res = {}
+        for split in ('train', 'val'):
+            log(f'features: {init} backbone, {split} split, '
+                f'{args.num_clips} clips per video')
+            res[f'{split}_feats'], res[f'{split}_labels'] = extract(
+                args, cfg, backbone, split)
+        np.savez(path, **res)
+        out[init] = res
+    return out
+
+
+# ----------------------------------------------------------------- stage 4
+def _factor_labels(data_root, split, factor):
+    import numpy as np
+    name = f'{split}_list.txt' if factor == 'action' else \
+        f'{split}_list_{factor}.txt'
+    with open(osp.join(data_root, 'kinetics', name)) as f:
+        return np.asarray([int(line.split()[-1]) for line in f
+                           if line.strip()])
+
+
+def stage_report(args, feats):
+    from mmvssl.apis import linear_probe
+    from mmvssl.evaluation.functional import retrieval_recall
+    rows = {}
+    for init, res in feats.items():
+        row = {}
+        for factor in FACTORS:
+            ytr = _factor_labels(args.data_root, 'train', factor)
+            yva = _factor_labels(args.data_root, 'val', factor)
+            probe = linear_probe(res['train_feats'], ytr, res['val_feats'],
+                                 yva)
+            row[f'probe {factor}'] = probe['top1']
+        rec = retrieval_recall(res['val_feats'], res['val_labels'],
+                               res['train_feats'], res['train_labels'],
+                               topk=(1, 5, 10, 20, 50))
+        row.update({f'retrieval {k}': v for k, v in rec.items()})
+        rows[init] = row
+    chance = {}
+    for factor in FACTORS:
+        yva = _factor_labels(args.data_root, 'val', factor)
+        chance[f'probe {factor}'] = 100.0 / len(set(yva.tolist()))
+    cols = list(next(iter(rows.values())).keys())
+    lines = [f'# mmvssl demo: {args.method} on the synthetic benchmark '
+             f'({args.preset}, seed {args.seed})', '',
+             'Linear probe top-1 (%) on frozen features of the val split '
+             '(action, appearance-only and motion-only labels) and '
+             'retrieval R@k (%) of val queries against the train gallery.',
+             '', '| backbone | ' + ' | '.join(cols) + ' |',
+             '|---|' + '---|' * len(cols)]
+    for init, row in rows.items():
+        cells = ' | '.join(f'{row[c]:.1f}' for c in cols)
+        lines.append(f'| {init} | {cells} |')
+    lines.append('| chance | ' + ' | '.join(
+        f'{chance[c]:.1f}' if c in chance else '-' for c in cols) + ' |')
+    table = '\n'.join(lines) + '\n'
+    with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
+        f.write(table)
+    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
+        json.dump(dict(rows=rows, chance=chance, method=args.method,
+                       preset=args.preset, seed=args.seed), f, indent=2)
+    _plot(args, rows, chance, cols)
+    print('\n' + table)
+    log(f'report: {osp.join(args.work_dir, "results.md")} and results.png')
+    return rows
+
+
+def _plot(args, rows, chance, cols):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    import numpy as np
+    x = np.arange(len(cols))
+    width = 0.8 / len(rows)
+    fig, ax = plt.subplots(figsize=(max(8, len(cols) * 1.1), 4))
+    for i, (init, row) in enumerate(rows.items()):
+        ax.bar(x + i * width, [row[c] for c in cols], width, label=init)
+    for j, c in enumerate(cols):
+        if c in chance:
+            ax.hlines(chance[c], j - 0.1, j + 0.9, colors='k',
+                      linestyles='dotted',
+                      label='chance' if j == 0 else None)
+    ax.set_xticks(x + width * (len(rows) - 1) / 2)
+    ax.set_xticklabels(cols, rotation=30, ha='right')
+    ax.set_ylabel('%')
+    ax.set_ylim(0, 100)
+    ax.set_title(f'{args.method}: pretrained vs random init '
+                 f'(synthetic {args.preset})')
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(osp.join(args.work_dir, 'results.png'), dpi=120)
+    plt.close(fig)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    os.chdir(ROOT)
+    if args.data_root is None:
+        args.data_root = 'data/synthetic' if args.preset == 'default' \
+            else f'data/synthetic_{args.preset}'
+    config, branch = METHODS[args.method]
+    args.config = args.config or config
+    if not osp.isfile(args.config):
+        raise SystemExit(f'no pretraining config {args.config} for method '
+                         f'{args.method!r}')
+    # the synthetic configs read their data root from this variable
+    # (mmengine's '{{$VAR:default}}' substitution)
+    os.environ['MMVSSL_SYNTHETIC_ROOT'] = osp.abspath(args.data_root)
+    args.work_dir = osp.join(args.work_dir, args.method)
+    os.makedirs(args.work_dir, exist_ok=True)
+    t0 = time.time()
+    stage_data(args)
+
+    import mmvssl  # noqa: F401
+    from mmengine.config import Config, DictAction
+
+    from mmvssl.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        ns = argparse.Namespace()
+        DictAction(option_strings=[], dest='o')(None, ns, args.cfg_options)
+        cfg.merge_from_dict(ns.o)
+    ckpt = stage_pretrain(args, cfg)
+    feats = stage_features(args, cfg, ckpt, branch)
+    stage_report(args, feats)
+    log(f'done in {(time.time() - t0) / 60:.1f} min')
+
+
+if __name__ == '__main__':
+    main()
