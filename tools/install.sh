@@ -46,7 +46,9 @@ sys.exit(0 if (3, 9) <= sys.version_info[:2] <= (3, 11) else 1)
 PYEOF
 PIP=("$PY" -m pip --disable-pip-version-check)
 
-have() { "$PY" -c "$1" >/dev/null 2>&1; }
+# run checks outside the repo, so `import mmvssl` means "installed", not
+# "importable from the current directory"
+have() { (cd / && "$PY" -c "$1" >/dev/null 2>&1); }
 
 # ---------------------------------------------------------------- torch
 if have "import torch"; then
@@ -109,5 +111,5 @@ if ! have "import mmvssl"; then
   say "installing mmvssl in editable mode"
   "${PIP[@]}" install -q --no-build-isolation --no-deps -e .
 fi
-"$PY" -c "import mmvssl, mmaction.models, mmdet.models; from mmcv.ops import roi_align; print('mmvssl', mmvssl.__version__, 'ready')" \
+(cd / && "$PY" -c "import mmvssl, mmaction.models, mmdet.models; from mmcv.ops import roi_align; print('mmvssl', mmvssl.__version__, 'ready from', mmvssl.__file__)") \
   || die "the environment was installed but 'import mmvssl' failed; see the traceback above"
