@@ -124,20 +124,23 @@ def stage_pretrain(args, cfg):
 
 # ----------------------------------------------------------------- stage 3
 def _view_geometry(cfg):
-    """clip length, frame stride and crop size of the pretraining views."""
+    """clip length, frame stride and crop size of the features: the
+    config's ``demo_clip_len`` / ``demo_frame_interval`` /
+    ``demo_crop_size`` if set, else those of the pretraining views."""
     ds = cfg.train_dataloader.dataset
-    sampler = ds.clip_sampler
-    clip_len = sampler.get('clip_len', 16)
-    interval = sampler.get('frame_interval', 1)
+    sampler = ds.get('clip_sampler') or {}
     size = cfg.get('demo_crop_size', None)
     if size is None:
-        pipe = ds.get('view_pipeline') or ds['views'][0]['pipeline']
+        pipe = ds.get('view_pipeline') or \
+            (ds['views'][0]['pipeline'] if ds.get('views') else []) or \
+            ds.get('local_pipeline', [])
         for t in pipe:
-            if 'scale' in t and t['type'].endswith('ResizedCrop'):
+            if 'scale' in t and t['type'].endswith('Crop'):
                 size = t['scale']
         size = size if isinstance(size, int) else (size or (112, ))[0]
-    return cfg.get('demo_clip_len', clip_len), \
-        cfg.get('demo_frame_interval', interval), size
+    return (cfg.get('demo_clip_len', sampler.get('clip_len', 16)),
+            cfg.get('demo_frame_interval',
+                    sampler.get('frame_interval', 1)), size)
 
 
 def _feature_loader(args, cfg, split):
@@ -175,7 +178,9 @@ def _build_backbone(cfg, branch, ckpt):
     backbone.init_weights()
     if ckpt is not None:
         load_backbone_checkpoint(backbone, ckpt, branch=branch)
-    return backbone.eval()
+    # mmaction2's ResNet3d.train() returns None: no chaining
+    backbone.eval()
+    return backbone
 
 
 def _preprocess(cfg):
@@ -184,7 +189,9 @@ def _preprocess(cfg):
     return MODELS.build(pre)
 
 
-def extract(args, cfg, backbone, split):
+def extract(args, cfg, backbones, split):
+    """Features of ``split`` for every backbone in ``backbones`` (name ->
+    module), decoding each video once for all of them."""
     import numpy as np
     import torch
     from tqdm import tqdm
@@ -192,87 +199,130 @@ def extract(args, cfg, backbone, split):
     from mmvssl.apis import pool_features, sample_label
     loader = _feature_loader(args, cfg, split)
     preprocessor = _preprocess(cfg)
-    feats, labels = [], []
+    feats, labels = {name: [] for name in backbones}, []
     with torch.no_grad():
         for batch in tqdm(loader, desc=f'features {split}', unit='batch',
                           file=sys.stdout):
             data = preprocessor(batch, False)
             views = torch.cat(data['inputs'], 0)  # (N*B, C, T, H, W)
             b = len(data['data_samples'])
-            out = backbone(views)
-            if isinstance(out, (list, tuple)):
-                out = out[-1]
-            f = pool_features(out)  # (N*B, C), L2-normalised
-            f = f.view(len(data['inputs']), b, -1).mean(0)
-            feats.append(torch.nn.functional.normalize(f, dim=1).numpy())
+            for name, backbone in backbones.items():
+                out = backbone(views)
+                if isinstance(out, (list, tuple)):
+                    out = out[-1]
+                f = pool_features(out)  # (N*B, C), L2-normalised
+                f = f.view(len(data['inputs']), b, -1).mean(0)
+                feats[name].append(
+                    torch.nn.functional.normalize(f, dim=1).numpy())
             labels += [sample_label(s) for s in data['data_samples']]
-    return np.concatenate(feats), np.asarray(labels)
+    labels = np.asarray(labels)
+    return {name: (np.concatenate(f), labels) for name, f in feats.items()}
 
 
 def stage_features(args, cfg, ckpt, branch):
     import numpy as np
-    out = {}
+    out, todo = {}, {}
     for init in ('pretrained', 'random'):
         path = osp.join(args.work_dir, f'features_{init}.npz')
         if osp.isfile(path) and 'features' not in args.force and \
                 'pretrain' not in args.force:
             log(f'features: reusing {path}')
             out[init] = dict(np.load(path))
-            continue
-        backbone = _build_backbone(cfg, branch,
-                                   ckpt if init == 'pretrained' else None)
-        res = {}
-        for split in ('train', 'val'):
-            log(f'features: {init} backbone, {split} split, '
-                f'{args.num_clips} clips per video')
-            res[f'{split}_feats'], res[f'{split}_labels'] = extract(
-                args, cfg, backbone, split)
-        np.savez(path, **res)
-        out[init] = res
-    return out
+        else:
+            todo[init] = _build_backbone(
+                cfg, branch, ckpt if init == 'pretrained' else None)
+    if not todo:
+        return out
+    res = {init: {} for init in todo}
+    for split in ('train', 'val'):
+        log(f'features: {" and ".join(todo)} backbone(s), {split} split, '
+            f'{args.num_clips} clips per video')
+        for init, (f, y) in extract(args, cfg, todo, split).items():
+            res[init][f'{split}_feats'], res[init][f'{split}_labels'] = f, y
+    for init in todo:
+        np.savez(osp.join(args.work_dir, f'features_{init}.npz'), **res[init])
+        out[init] = res[init]
+    return {init: out[init] for init in ('pretrained', 'random')}
 
 
 # ----------------------------------------------------------------- stage 4
-def _factor_labels(data_root, split, factor):
+def _read_list(data_root, split, factor='action'):
+    """(video paths, labels) of a split's annotation list for a factor."""
     import numpy as np
     name = f'{split}_list.txt' if factor == 'action' else \
         f'{split}_list_{factor}.txt'
     with open(osp.join(data_root, 'kinetics', name)) as f:
-        return np.asarray([int(line.split()[-1]) for line in f
-                           if line.strip()])
+        rows = [line.split() for line in f if line.strip()]
+    return [r[0] for r in rows], np.asarray([int(r[-1]) for r in rows])
+
+
+def _factor_labels(data_root, split, factor):
+    return _read_list(data_root, split, factor)[1]
+
+
+def _train_groups(data_root):
+    """UCF-style group of every train video (``..._gGG_cCC.mp4``): the
+    clips of a group share their background scene."""
+    import re
+    paths, _ = _read_list(data_root, 'train')
+    groups = []
+    for p in paths:
+        m = re.search(r'_g(\d+)_c\d+', osp.basename(p))
+        if m is None:
+            raise ValueError(f'{data_root}/kinetics/train_list.txt: no '
+                             f'"_gGG_cCC" group in the file name {p!r}')
+        groups.append(int(m.group(1)))
+    return groups
 
 
 def stage_report(args, feats):
-    from mmvssl.apis import linear_probe
+    from mmvssl.apis import linear_probe, linear_probe_cv, proportion_ci95
     from mmvssl.evaluation.functional import retrieval_recall
-    rows = {}
+    groups = _train_groups(args.data_root)
+    rows, cis, chosen = {}, {}, {}
     for init, res in feats.items():
-        row = {}
+        row, ci = {}, {}
+        n_val = len(res['val_labels'])
         for factor in FACTORS:
             ytr = _factor_labels(args.data_root, 'train', factor)
             yva = _factor_labels(args.data_root, 'val', factor)
-            probe = linear_probe(res['train_feats'], ytr, res['val_feats'],
-                                 yva)
+            if len(set(groups)) > 1:
+                probe = linear_probe_cv(res['train_feats'], ytr,
+                                        res['val_feats'], yva, groups)
+            else:  # e.g. the tiny preset: one train group, nothing to hold out
+                probe = dict(linear_probe(res['train_feats'], ytr,
+                                          res['val_feats'], yva),
+                             weight_decay=0.0, cv_top1=None)
             row[f'probe {factor}'] = probe['top1']
+            chosen[f'{init} {factor}'] = dict(
+                weight_decay=probe['weight_decay'],
+                cv_top1=probe['cv_top1'], train_top1=probe['train_top1'])
         rec = retrieval_recall(res['val_feats'], res['val_labels'],
                                res['train_feats'], res['train_labels'],
                                topk=(1, 5, 10, 20, 50))
         row.update({f'retrieval {k}': v for k, v in rec.items()})
-        rows[init] = row
+        for key, value in row.items():
+            ci[key] = proportion_ci95(value, n_val)
+        rows[init], cis[init] = row, ci
     chance = {}
     for factor in FACTORS:
         yva = _factor_labels(args.data_root, 'val', factor)
         chance[f'probe {factor}'] = 100.0 / len(set(yva.tolist()))
     cols = list(next(iter(rows.values())).keys())
+    n_val = len(next(iter(feats.values()))['val_labels'])
     lines = [f'# mmvssl demo: {args.method} on the synthetic benchmark '
              f'({args.preset}, seed {args.seed})', '',
              'Linear probe top-1 (%) on frozen features of the val split '
              '(action, appearance-only and motion-only labels) and '
-             'retrieval R@k (%) of val queries against the train gallery.',
+             'retrieval R@k (%) of val queries against the train gallery; '
+             f'+- is the 95% interval of a proportion on {n_val} val '
+             'videos. Probe weight decay chosen by leave-one-group-out '
+             'cross-validation on the train split (results.json).',
              '', '| backbone | ' + ' | '.join(cols) + ' |',
              '|---|' + '---|' * len(cols)]
     for init, row in rows.items():
-        cells = ' | '.join(f'{row[c]:.1f}' for c in cols)
+        cells = ' | '.join(f'{row[c]:.1f} +- {cis[init][c]:.1f}'
+                           for c in cols)
         lines.append(f'| {init} | {cells} |')
     lines.append('| chance | ' + ' | '.join(
         f'{chance[c]:.1f}' if c in chance else '-' for c in cols) + ' |')
@@ -280,15 +330,16 @@ def stage_report(args, feats):
     with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
         f.write(table)
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
-        json.dump(dict(rows=rows, chance=chance, method=args.method,
-                       preset=args.preset, seed=args.seed), f, indent=2)
-    _plot(args, rows, chance, cols)
+        json.dump(dict(rows=rows, ci95=cis, chance=chance, probe=chosen,
+                       method=args.method, preset=args.preset,
+                       seed=args.seed, num_val=n_val), f, indent=2)
+    _plot(args, rows, chance, cols, cis)
     print('\n' + table)
     log(f'report: {osp.join(args.work_dir, "results.md")} and results.png')
     return rows
 
 
-def _plot(args, rows, chance, cols):
+def _plot(args, rows, chance, cols, cis):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -297,7 +348,8 @@ def _plot(args, rows, chance, cols):
     width = 0.8 / len(rows)
     fig, ax = plt.subplots(figsize=(max(8, len(cols) * 1.1), 4))
     for i, (init, row) in enumerate(rows.items()):
-        ax.bar(x + i * width, [row[c] for c in cols], width, label=init)
+        ax.bar(x + i * width, [row[c] for c in cols], width, label=init,
+               yerr=[cis[init][c] for c in cols], capsize=2)
     for j, c in enumerate(cols):
         if c in chance:
             ax.hlines(chance[c], j - 0.1, j + 0.9, colors='k',

@@ -4,15 +4,19 @@
 # channels), 16 frames at 64^2 (clip features 2x2x2, global 8x2x2), batch 8
 # with 4 intensity levels per batch (2 videos per level), 2 epochs.
 #
-#   python tools/data/synthetic/generate.py --out data/synthetic --preset tiny
+#   python tools/data/synthetic/generate.py --out data/synthetic
 #   python tools/train.py configs/ctrlaug/r3d18_synthetic.py
+#
+# `make demo METHOD=ctrlaug` evaluates the backbone on 16-frame clips at
+# 64^2 (the local clips' geometry: demo_* below).
 _base_ = [
     '../_base_/models/ctrlaug_r3d18.py',
     '../_base_/datasets/ctrlaug_views.py',
     '../_base_/schedules/ctrlaug_adam_200e.py',
 ]
 
-data_root = 'data/synthetic'
+# the benchmark folder (`tools/demo.py` sets MMVSSL_SYNTHETIC_ROOT)
+data_root = '{{$MMVSSL_SYNTHETIC_ROOT:data/synthetic}}'
 input_size = 64
 feat_channels = 128
 max_epochs = 2
@@ -58,3 +62,8 @@ auto_scale_lr = dict(enable=False, base_batch_size=8)
 default_hooks = dict(
     logger=dict(interval=5),
     checkpoint=dict(interval=1, max_keep_ckpts=1))
+
+# features of `tools/demo.py`: local-clip geometry
+demo_clip_len = _base_.clip_len
+demo_frame_interval = _base_.frame_interval
+demo_crop_size = input_size

@@ -6,63 +6,37 @@
 # Same overlap augmentation as stor_ucf101.py. With 8-frame clips the
 # temporal candidates 0.2 ... 1.0 are realised as shifts of 6, 5, 3, 2, 0
 # frames (rates 0.25, 0.375, 0.625, 0.75, 1); playback rates 1, 2, 4 (a
-# pair at overlap 0.2 and rate 8 would need 105 frames). The kNN monitor of
-# synthetic_ssl.py (one centred 16 x 112 x 112 clip per video, the protocol
-# of the other methods' synthetic configs) is kept.
-_base_ = ['./synthetic_ssl.py']
+# pair at overlap 0.2 and rate 8 would need 105 frames); no resize before
+# the crops (the frames are already small). The kNN monitor of the other
+# methods' synthetic configs (synthetic_knn.py: one centred 8 x 112 x 112
+# clip per video) is kept.
+_base_ = ['./stor_ucf101.py', './synthetic_knn.py']
 
+data_root = _base_.synthetic_videos
+ann_file_train = _base_.synthetic_train_list
 clip_len = 8
 crop_size = 64
 playback_rates = [1, 2, 4]
-overlaps = [0.2, 0.4, 0.6, 0.8, 1.0]
 
-clip1_crop = [
-    dict(
-        type='OverlapAnchorCrop',
-        scale=crop_size,
-        area_range=(0.2, 1.0),
-        aspect_ratio_range=(3 / 4, 4 / 3))
-]
-clip2_crop = [
-    dict(
-        type='OverlapCrop',
-        ref_view='clip1',
-        scale=crop_size,
-        area_range=(0.2, 1.0),
-        aspect_ratio_range=(3 / 4, 4 / 3))
-]
-photometric = [
-    dict(
-        type='ClipColorJitter',
-        brightness=0.4,
-        contrast=0.4,
-        saturation=0.4,
-        hue=0.1,
-        prob=0.8),
-    dict(type='ClipGaussianBlur', sigma=(0.1, 2.0), prob=0.5),
-]
-rotation = [
-    dict(type='ClipRotationJitter', max_angle=10),
-    dict(type='ClipRotation', rotations=(0, 1, 2, 3)),
-]
+clip_sampler = dict(clip_len=clip_len, playback_rates=playback_rates)
+clip1_crop = [dict(_base_.clip1_crop[0], scale=crop_size)]
+clip2_crop = [dict(_base_.clip2_crop[0], scale=crop_size)]
 views_rot = [
-    dict(name='clip1', pipeline=clip1_crop + photometric + rotation),
-    dict(name='clip2', pipeline=clip2_crop + photometric + rotation),
+    dict(name='clip1', pipeline=clip1_crop + _base_.photometric +
+         _base_.rotation),
+    dict(name='clip2', pipeline=clip2_crop + _base_.photometric +
+         _base_.rotation),
 ]
 views_norot = [
-    dict(name='clip1', pipeline=clip1_crop + photometric),
-    dict(name='clip2', pipeline=clip2_crop + photometric),
+    dict(name='clip1', pipeline=clip1_crop + _base_.photometric),
+    dict(name='clip2', pipeline=clip2_crop + _base_.photometric),
 ]
 
 train_dataloader = dict(
     batch_size=16,
+    num_workers=2,
     dataset=dict(
-        clip_sampler=dict(
-            _delete_=True,
-            type='OverlapClipSampler',
-            clip_len=clip_len,
-            frame_interval=1,
-            temporal_overlaps=overlaps,
-            spatial_overlaps=overlaps,
-            playback_rates=playback_rates),
+        ann_file=ann_file_train,
+        data_prefix=dict(video=data_root),
+        clip_sampler=clip_sampler,
         views=views_rot))

@@ -102,22 +102,17 @@ class _PlaybackMixin:
         return rec
 
 
-@TASK_UTILS.register_module()
-class UniformClipSampler(BaseClipSampler, _PlaybackMixin):
-    """``num_clips`` clips of ``clip_len`` frames every ``frame_interval``.
-
-    Training (``test_mode=False``): each clip starts uniformly at random,
-    independently; the clips are returned in chronological order of their
-    start. Testing / feature extraction: starts are evenly spaced over the
-    video (one clip: the centre), as mmaction2's ``SampleFrames`` in test
-    mode.
+class _PerClipSampler(BaseClipSampler, _PlaybackMixin):
+    """Clips placed one by one: ``num_clips`` clips of ``clip_len`` frames
+    every ``frame_interval`` (or a drawn playback rate), clip ``i`` starting
+    where :meth:`start` puts it. Subclasses define :meth:`start` and may add
+    keys to each record through :meth:`extra`.
 
     Args:
         clip_len (int): frames per clip.
         frame_interval (int): stride in source frames. Defaults to 1.
-        num_clips (int): clips (= views). Defaults to 1.
-        test_mode (bool): deterministic evenly spaced clips. Defaults to
-            False.
+        num_clips (int): clips (= views).
+        test_mode (bool): deterministic placement. Defaults to False.
         playback_rates (list[int], optional): e.g. ``[1, 2, 4, 8]``; see
             ``_PlaybackMixin``. Defaults to None.
     """
@@ -139,31 +134,69 @@ class UniformClipSampler(BaseClipSampler, _PlaybackMixin):
         self.test_mode = test_mode
         self._init_rates(playback_rates)
 
+    def start(self, i: int, total_frames: int, span: int) -> int:
+        """First source frame of clip ``i`` that touches ``span`` frames."""
+        raise NotImplementedError
+
+    def extra(self, i: int) -> Dict:
+        """Keys added to clip ``i``'s record."""
+        return {}
+
     def sample(self, total_frames: int, fps: float) -> Records:
         clips = []
         for i in range(self.num_clips):
             stride, label = self._draw_rate(total_frames)
-            max_start = max(0, total_frames - self.span(self.clip_len, stride))
-            if self.test_mode:
-                if self.num_clips == 1:
-                    start = max_start // 2
-                else:
-                    start = int(round(i * max_start / (self.num_clips - 1)))
-            else:
-                start = int(np.random.randint(max_start + 1))
-            clips.append((start, stride, label))
-        if not self.test_mode:
-            clips.sort(key=lambda c: c[0])
+            start = self.start(i, total_frames, self.span(self.clip_len,
+                                                          stride))
+            clips.append((start, stride, label, self.extra(i)))
         return [
-            self._record(self.clip_inds(s, self.clip_len, st), st, lb)
-            for s, st, lb in clips
+            self._record(self.clip_inds(s, self.clip_len, st), st, lb, **ex)
+            for s, st, lb, ex in self.order(clips)
         ]
+
+    def order(self, clips: List[Tuple]) -> List[Tuple]:
+        """The clips as returned (default: as placed)."""
+        return clips
 
     def __repr__(self):
         return (f'{type(self).__name__}(clip_len={self.clip_len}, '
                 f'frame_interval={self.frame_interval}, '
                 f'num_clips={self.num_clips}, test_mode={self.test_mode}, '
                 f'playback_rates={self.playback_rates})')
+
+
+@TASK_UTILS.register_module()
+class UniformClipSampler(_PerClipSampler):
+    """``num_clips`` clips of ``clip_len`` frames every ``frame_interval``.
+
+    Training (``test_mode=False``): each clip starts uniformly at random,
+    independently; the clips are returned in chronological order of their
+    start. Testing / feature extraction: starts are evenly spaced over the
+    video (one clip: the centre), as mmaction2's ``SampleFrames`` in test
+    mode.
+
+    Args:
+        clip_len (int): frames per clip.
+        frame_interval (int): stride in source frames. Defaults to 1.
+        num_clips (int): clips (= views). Defaults to 1.
+        test_mode (bool): deterministic evenly spaced clips. Defaults to
+            False.
+        playback_rates (list[int], optional): e.g. ``[1, 2, 4, 8]``; see
+            ``_PlaybackMixin``. Defaults to None.
+    """
+
+    def start(self, i: int, total_frames: int, span: int) -> int:
+        max_start = max(0, total_frames - span)
+        if not self.test_mode:
+            return int(np.random.randint(max_start + 1))
+        if self.num_clips == 1:
+            return max_start // 2
+        return int(round(i * max_start / (self.num_clips - 1)))
+
+    def order(self, clips: List[Tuple]) -> List[Tuple]:
+        if self.test_mode:
+            return clips
+        return sorted(clips, key=lambda c: c[0])
 
 
 @TASK_UTILS.register_module()
@@ -273,7 +306,7 @@ class TemporalIntervalSampler(BaseClipSampler, _PlaybackMixin):
 
 
 @TASK_UTILS.register_module()
-class SegmentClipSampler(BaseClipSampler, _PlaybackMixin):
+class SegmentClipSampler(_PerClipSampler):
     """One clip per temporal segment: the video is cut into ``num_clips``
     equal segments and clip ``k``'s centre frame is drawn uniformly in
     segment ``k`` (its centre in test mode); the clip is then shifted, if
@@ -294,41 +327,20 @@ class SegmentClipSampler(BaseClipSampler, _PlaybackMixin):
                  num_clips: int = 4,
                  test_mode: bool = False,
                  playback_rates: Optional[Sequence[int]] = None) -> None:
-        _check_positive(
-            type(self).__name__,
-            clip_len=clip_len,
-            frame_interval=frame_interval,
-            num_clips=num_clips)
-        self.clip_len = clip_len
-        self.frame_interval = frame_interval
-        self.num_clips = self.num_views = num_clips
-        self.test_mode = test_mode
-        self._init_rates(playback_rates)
+        super().__init__(clip_len, frame_interval, num_clips, test_mode,
+                         playback_rates)
 
-    def sample(self, total_frames: int, fps: float) -> Records:
+    def start(self, i: int, total_frames: int, span: int) -> int:
         seg = total_frames / self.num_clips
-        records = []
-        for k in range(self.num_clips):
-            stride, label = self._draw_rate(total_frames)
-            span = self.span(self.clip_len, stride)
-            if self.test_mode:
-                centre = (k + 0.5) * seg
-            else:
-                centre = np.random.uniform(k * seg, (k + 1) * seg)
-            start = int(np.floor(centre - (span - 1) / 2))
-            start = min(max(0, start), max(0, total_frames - span))
-            records.append(
-                self._record(
-                    self.clip_inds(start, self.clip_len, stride),
-                    stride,
-                    label,
-                    segment=k))
-        return records
+        if self.test_mode:
+            centre = (i + 0.5) * seg
+        else:
+            centre = np.random.uniform(i * seg, (i + 1) * seg)
+        start = int(np.floor(centre - (span - 1) / 2))
+        return min(max(0, start), max(0, total_frames - span))
 
-    def __repr__(self):
-        return (f'{type(self).__name__}(clip_len={self.clip_len}, '
-                f'frame_interval={self.frame_interval}, '
-                f'num_clips={self.num_clips}, test_mode={self.test_mode})')
+    def extra(self, i: int) -> Dict:
+        return dict(segment=i)
 
 
 @TASK_UTILS.register_module()

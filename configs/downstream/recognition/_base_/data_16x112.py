@@ -3,6 +3,7 @@
 # test: 10 uniformly sampled clips, centre crop 112 (scores averaged by the
 # head's `average_clips`). UCF101 split 1 here; dataset configs override
 # `ann_file` / `data_prefix`. Frame stride is not given by either paper: 1.
+# data_32x2_224.py (ConST-CL) inherits the loaders and swaps the pipelines.
 dataset_type = 'VideoDataset'
 data_root = 'data/ucf101/videos'
 ann_file_train = 'data/ucf101/ucf101_train_split_1_videos.txt'
@@ -72,6 +73,7 @@ test_dataloader = dict(
         data_prefix=dict(video=data_root),
         pipeline=test_pipeline,
         test_mode=True))
+# top-1 / top-5 / mean class accuracy (keys acc/top1, acc/top5, acc/mean1)
 val_evaluator = dict(
     type='AccMetric',
     metric_list=('top_k_accuracy', 'mean_class_accuracy'),

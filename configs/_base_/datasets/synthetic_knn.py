@@ -1,0 +1,41 @@
+# The synthetic benchmark's paths and the pretraining feature monitor that
+# every synthetic pretraining config shares (synthetic_ssl.py,
+# stor_synthetic.py): weighted kNN (k=20) of the val videos' action labels
+# against the train videos', on one centred 8-frame (stride 4) 112^2 clip
+# per video (global branch, average-pooled, L2-normalised), before training
+# and after the last epoch.
+#
+# The benchmark folder comes from MMVSSL_SYNTHETIC_ROOT (`tools/demo.py`
+# points it at the one it generated), else data/synthetic.
+synthetic_root = '{{$MMVSSL_SYNTHETIC_ROOT:data/synthetic}}'
+synthetic_videos = synthetic_root + '/videos'
+synthetic_train_list = synthetic_root + '/kinetics/train_list.txt'
+synthetic_val_list = synthetic_root + '/kinetics/val_list.txt'
+
+knn_dataset = dict(
+    type='MultiViewVideoDataset',
+    data_prefix=dict(video=synthetic_videos),
+    clip_sampler=dict(
+        type='UniformClipSampler',
+        clip_len=8,
+        frame_interval=4,
+        num_clips=1,
+        test_mode=True),
+    view_pipeline=[
+        dict(type='ClipResize', scale=(-1, 112)),
+        dict(type='ClipCenterCrop', crop_size=112),
+    ],
+    test_mode=True)
+knn_monitor = dict(
+    type='KNNMonitorHook',
+    train_dataloader=dict(
+        batch_size=16,
+        num_workers=2,
+        dataset=dict(knn_dataset, ann_file=synthetic_train_list)),
+    val_dataloader=dict(
+        batch_size=16,
+        num_workers=2,
+        dataset=dict(knn_dataset, ann_file=synthetic_val_list)),
+    interval=1000,  # the hook also evaluates after the last epoch
+    before_train=True)
+custom_hooks = [knn_monitor]
