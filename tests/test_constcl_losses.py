@@ -109,6 +109,22 @@ def test_region_negatives_exclude_same_video():
         torch.stack(expected).mean().item(), abs=1e-6)
 
 
+def test_masked_mean_over_processes_by_hand():
+    from mmvssl.ops import masked_mean_over_processes
+    x = torch.tensor([1., 2., 3., 4.], requires_grad=True)
+    mask = torch.tensor([True, False, True, False])
+    # one process: (1 + 3) / 2 = 2; masked entries get no gradient
+    loss, count, total = masked_mean_over_processes(x * 1.0, mask)
+    assert loss.item() == pytest.approx(2.0)
+    assert count.item() == 2 and total.item() == 2
+    loss.backward()
+    assert x.grad.tolist() == [0.5, 0.0, 0.5, 0.0]
+    # nothing valid: a zero that keeps the graph
+    loss, count, total = masked_mean_over_processes(
+        x * 1.0, torch.zeros(4, dtype=torch.bool), gather=False)
+    assert loss.item() == 0.0 and loss.requires_grad and total.item() == 0
+
+
 def test_region_loss_module_symmetric_and_weighted():
     g = torch.Generator().manual_seed(1)
     B, N, C, D = 3, 4, 6, 6

@@ -1,8 +1,11 @@
 """Local-global sampling, crops inside the global view, intensity-level
 groups of controllable augmentations."""
+import os.path as osp
+
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 
 import mmvssl  # noqa: F401
 from mmvssl.datasets import (LevelGroupedBatchSampler,
@@ -12,13 +15,10 @@ from mmvssl.ops import tube_correspondence
 from mmvssl.structures import frame_span
 from video_utils import make_video_list
 
-L4 = [(0, .1), (.1, .2), (.2, .3), (.3, .4)]
-LOWLEVEL = [
-    dict(type='ClipColorJitter', brightness=L4, contrast=L4, saturation=L4,
-         hue=[(0, .05), (.05, .1)], prob=1.0),
-    dict(type='ClipGaussianBlur', kernel_size=[7, 11],
-         sigma=[(0.1, 0.5), (0.5, 2.0)], prob=1.0),
-]
+# the paper's 512 low-level levels, as the shipped configs define them
+LOWLEVEL = Config.fromfile(
+    osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+             'configs/_base_/datasets/ctrlaug_views.py')).lowlevel_aug
 GLOBAL = [dict(type='ClipRandomResizedCrop', scale=32, area_range=(0.8, 1)),
           dict(type='ClipFlip', flip_ratio=0.5)] + LOWLEVEL
 LOCAL = [dict(type='ClipRandomResizedCrop', scale=32, area_range=(0.4, 0.8),

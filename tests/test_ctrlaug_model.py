@@ -82,13 +82,9 @@ def test_stride_switch_restores_after_errors_and_checks_modes():
 
 
 # -------------------------------------------------------------- algorithm
-L4 = [(0, .1), (.1, .2), (.2, .3), (.3, .4)]
-LOWLEVEL = [
-    dict(type='ClipColorJitter', brightness=L4, contrast=L4, saturation=L4,
-         hue=[(0, .05), (.05, .1)], prob=1.0),
-    dict(type='ClipGaussianBlur', kernel_size=[7, 11],
-         sigma=[(0.1, 0.5), (0.5, 2.0)], prob=1.0),
-]
+# the paper's 512 low-level levels, as the shipped configs define them
+LOWLEVEL = Config.fromfile(
+    osp.join(ROOT, 'configs/_base_/datasets/ctrlaug_views.py')).lowlevel_aug
 
 
 def pipelines(size):

@@ -280,9 +280,9 @@ def stage_report(args, feats):
     from mmvssl.evaluation.functional import retrieval_recall
     groups = _train_groups(args.data_root)
     rows, cis, chosen = {}, {}, {}
+    n_val = len(next(iter(feats.values()))['val_labels'])
     for init, res in feats.items():
         row, ci = {}, {}
-        n_val = len(res['val_labels'])
         for factor in FACTORS:
             ytr = _factor_labels(args.data_root, 'train', factor)
             yva = _factor_labels(args.data_root, 'val', factor)
@@ -309,7 +309,6 @@ def stage_report(args, feats):
         yva = _factor_labels(args.data_root, 'val', factor)
         chance[f'probe {factor}'] = 100.0 / len(set(yva.tolist()))
     cols = list(next(iter(rows.values())).keys())
-    n_val = len(next(iter(feats.values()))['val_labels'])
     lines = [f'# mmvssl demo: {args.method} on the synthetic benchmark '
              f'({args.preset}, seed {args.seed})', '',
              'Linear probe top-1 (%) on frozen features of the val split '

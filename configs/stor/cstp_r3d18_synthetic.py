@@ -6,6 +6,7 @@
 _base_ = [
     '../_base_/models/cstp_r2plus1d10.py',
     '../_base_/datasets/stor_synthetic.py',
+    '../_base_/schedules/stor_sgd_cosine_300e.py',
     '../_base_/default_runtime.py',
 ]
 
@@ -35,24 +36,14 @@ model = dict(
         rcls=dict(in_channels=feat_dim),
         ocls=dict(in_channels=feat_dim, hid_channels=feat_dim)))
 
+# the CSTP schedule (SGD, cosine to 1e-5, weight decay 5e-4) in 3 epochs
 max_epochs = 3
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
-val_cfg = None
-test_cfg = None
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4))
+train_cfg = dict(max_epochs=max_epochs)
+optim_wrapper = dict(optimizer=dict(lr=0.05))
 param_scheduler = [
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs,
-        eta_min=1e-5,
-        by_epoch=True,
-        begin=0,
-        end=max_epochs,
-        convert_to_iter_based=True)
+    dict(_base_.param_scheduler[0], T_max=max_epochs, end=max_epochs)
 ]
-auto_scale_lr = dict(enable=False, base_batch_size=16)
+auto_scale_lr = dict(base_batch_size=16)
 
 default_hooks = dict(
     logger=dict(interval=9),

@@ -1,5 +1,6 @@
 from .gather import (all_reduce_sum, gather_no_grad, gather_with_grad,
-                     get_dist_info, global_row_offset)
+                     get_dist_info, global_row_offset,
+                     masked_mean_over_processes)
 from .roi_align3d import roi_align_3d, RoIAlign3D
 from .tube_correspondence import (cell_boundaries, cell_membership,
                                   combine_factors, correspondence_factors,
@@ -9,6 +10,7 @@ from .tube_correspondence import (cell_boundaries, cell_membership,
 __all__ = [
     'RoIAlign3D', 'roi_align_3d', 'gather_with_grad', 'gather_no_grad',
     'all_reduce_sum', 'get_dist_info', 'global_row_offset',
+    'masked_mean_over_processes',
     'tube_correspondence', 'correspondence_factors', 'combine_factors',
     'frame_spans', 'cell_membership', 'cell_boundaries', 'view_corners',
     'records_by_view'

@@ -80,6 +80,30 @@ def all_reduce_sum(x: Tensor) -> Tensor:
     return x
 
 
+def masked_mean_over_processes(losses: Tensor, mask: Tensor,
+                               gather: bool = True):
+    """Mean of ``losses`` over the entries where ``mask`` is True on every
+    process.
+
+    The local sum is divided by (global count / world size), so that DDP's
+    averaging of gradients over processes yields the gradient of the global
+    mean. When no entry is valid anywhere the loss is a zero that keeps the
+    graph. ``gather=False``: this process's entries only.
+
+    Returns:
+        tuple: ``(loss, count, total)``, the local and the global number of
+        valid entries (as ``losses.dtype``).
+    """
+    _, world = get_dist_info() if gather else (0, 1)
+    losses = losses.masked_fill(~mask, 0.)
+    count = mask.sum().to(losses.dtype)
+    total = all_reduce_sum(count) if gather else count
+    loss = losses.sum() / (total / world).clamp(min=1e-12)
+    if total == 0:
+        loss = losses.sum() * 0.
+    return loss, count, total
+
+
 def global_row_offset(num_rows: int, device=None) -> int:
     """Index of this process's first row in the gathered batch.
 

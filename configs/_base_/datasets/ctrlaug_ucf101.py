@@ -3,26 +3,12 @@
 # global view + 4 local clips (views: ./ctrlaug_views.py).
 # Every batch draws 32 of the 512 intensity levels and splits its videos
 # evenly among them (LevelGroupedBatchSampler, over the global batch).
-_base_ = ['./ctrlaug_views.py']
+# The loader is ctrlaug_k400.py's; only the data paths differ.
+_base_ = ['./ctrlaug_k400.py']
 
 data_root = 'data/ucf101/videos'
 split = 1
 ann_file_train = f'data/ucf101/ucf101_train_split_{split}_videos.txt'
 
 train_dataloader = dict(
-    batch_size=16,  # per GPU
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    batch_sampler=dict(
-        type='LevelGroupedBatchSampler', num_groups=32, drop_last=True),
-    dataset=dict(
-        type='LocalGlobalVideoDataset',
-        ann_file=ann_file_train,
-        data_prefix=dict(video=data_root),
-        num_clips=_base_.num_clips,
-        num_frames=_base_.num_frames,
-        clip_len=_base_.clip_len,
-        frame_interval=_base_.frame_interval,
-        global_pipeline=_base_.global_pipeline,
-        local_pipeline=_base_.local_pipeline))
+    dataset=dict(ann_file=ann_file_train, data_prefix=dict(video=data_root)))

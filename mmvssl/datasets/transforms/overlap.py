@@ -368,8 +368,34 @@ def _feasible(w: int, h: int, img_w: int, img_h: int, gamma: float) -> bool:
             w, h, gamma, max_dx=img_w - w, max_dy=img_h - h)) > 0
 
 
+class _OverlapCrop(ClipRandomResizedCrop):
+    """A ``ClipRandomResizedCrop`` whose box realises the drawn spatial
+    overlap rate ``pretext[<label_key>_target]`` when the sampler drew one
+    (subclasses place the box: :meth:`overlap_box`), and is a plain random
+    resized crop otherwise."""
+
+    label_key: str
+
+    def overlap_box(self, results: Dict, img_w: int, img_h: int,
+                    gamma: float) -> Tuple[int, int, int, int]:
+        """``(x1, y1, x2, y2)`` of the crop at rate ``gamma``."""
+        raise NotImplementedError
+
+    def transform(self, results: Dict) -> Dict:
+        imgs = get_clip(results)
+        img_h, img_w = imgs.shape[1:3]
+        gamma = _target(results, self.label_key)
+        if gamma is None:
+            box = self.draw_box(0, 0, img_w, img_h)
+        else:
+            _check_untouched(results, type(self).__name__)
+            box = self.overlap_box(results, img_w, img_h, gamma)
+        _apply_crop(results, imgs, box, self.out_hw, self._interp)
+        return results
+
+
 @TRANSFORMS.register_module()
-class OverlapAnchorCrop(ClipRandomResizedCrop):
+class OverlapAnchorCrop(_OverlapCrop):
     """Clip 1's multi-scale crop for STOR (a ``ClipRandomResizedCrop``).
 
     When the spatial overlap task is on (the sampler put
@@ -423,15 +449,8 @@ class OverlapAnchorCrop(ClipRandomResizedCrop):
             w, h = max(1, int(round(fw))), max(1, int(round(fh)))
         return w, h
 
-    def transform(self, results: Dict) -> Dict:
-        imgs = get_clip(results)
-        img_h, img_w = imgs.shape[1:3]
-        gamma = _target(results, self.label_key)
-        if gamma is None:
-            box = self.draw_box(0, 0, img_w, img_h)
-            _apply_crop(results, imgs, box, self.out_hw, self._interp)
-            return results
-        _check_untouched(results, type(self).__name__)
+    def overlap_box(self, results: Dict, img_w: int, img_h: int,
+                    gamma: float) -> Tuple[int, int, int, int]:
         candidates = results['pretext'].get(f'{self.label_key}_candidates',
                                             (gamma, ))
         w, h = self._draw_size(img_w, img_h, candidates)
@@ -445,16 +464,14 @@ class OverlapAnchorCrop(ClipRandomResizedCrop):
         lo_y, hi_y = max(0, -sy * dy), img_h - h - max(0, sy * dy)
         x1 = int(np.random.randint(lo_x, max(lo_x, hi_x) + 1))
         y1 = int(np.random.randint(lo_y, max(lo_y, hi_y) + 1))
-        _apply_crop(results, imgs, (x1, y1, x1 + w, y1 + h), self.out_hw,
-                    self._interp)
-        return results
+        return x1, y1, x1 + w, y1 + h
 
     def __repr__(self) -> str:
         return (super().__repr__()[:-1] + f', label_key={self.label_key!r})')
 
 
 @TRANSFORMS.register_module()
-class OverlapCrop(ClipRandomResizedCrop):
+class OverlapCrop(_OverlapCrop):
     """Clip 2's crop for STOR: clip 1's crop size at the drawn spatial
     overlap rate.
 
@@ -490,15 +507,8 @@ class OverlapCrop(ClipRandomResizedCrop):
         self.ref_view = ref_view  # the parent's region logic is not used
         self.label_key = label_key
 
-    def transform(self, results: Dict) -> Dict:
-        imgs = get_clip(results)
-        img_h, img_w = imgs.shape[1:3]
-        gamma = _target(results, self.label_key)
-        if gamma is None:
-            box = self.draw_box(0, 0, img_w, img_h)
-            _apply_crop(results, imgs, box, self.out_hw, self._interp)
-            return results
-        _check_untouched(results, type(self).__name__)
+    def overlap_box(self, results: Dict, img_w: int, img_h: int,
+                    gamma: float) -> Tuple[int, int, int, int]:
         ref = self.ref_record(results, self.ref_view, type(self).__name__)
         rb = source_to_view_boxes(
             np.asarray(ref['crop_box'], np.float64), get_geometry(results))
@@ -524,9 +534,7 @@ class OverlapCrop(ClipRandomResizedCrop):
         pretext[f'{self.label_key}_rate'] = (
             max(0, w - abs(int(ox))) * max(0, h - abs(int(oy))) /
             float(w * h))
-        _apply_crop(results, imgs, (x1, y1, x1 + w, y1 + h), self.out_hw,
-                    self._interp)
-        return results
+        return x1, y1, x1 + w, y1 + h
 
     @staticmethod
     def _in_frame(cand, bx, by, w, h, img_w, img_h) -> np.ndarray:

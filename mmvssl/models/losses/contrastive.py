@@ -12,8 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from mmvssl.ops import (all_reduce_sum, gather_no_grad, gather_with_grad,
-                        get_dist_info, global_row_offset)
+from mmvssl.ops import (gather_no_grad, gather_with_grad, global_row_offset,
+                        masked_mean_over_processes)
 
 
 def info_nce(query: Tensor,
@@ -184,14 +184,7 @@ def region_info_nce(pred: Tensor,
 
     logits = torch.cat([pos[..., None], neg], dim=2)
     losses = torch.logsumexp(logits, dim=2) - pos  # (B, N)
-    losses = losses.masked_fill(~anchors, 0.)
-
-    _, world = get_dist_info() if gather else (0, 1)
-    count = anchors.sum().to(pred.dtype)
-    total = all_reduce_sum(count) if gather else count
-    loss = losses.sum() / (total / world).clamp(min=1e-12)
-    if total == 0:
-        loss = pred.sum() * 0.
+    loss, count, total = masked_mean_over_processes(losses, anchors, gather)
     with torch.no_grad():
         beat = pos > neg.max(dim=2).values
         acc = (beat & anchors).sum().to(pred.dtype) / count.clamp(min=1)

@@ -21,8 +21,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmvssl.models.heads.ctrlaug_heads import permutations
-from mmvssl.ops import (all_reduce_sum, gather_no_grad, gather_with_grad,
-                        get_dist_info, global_row_offset)
+from mmvssl.ops import (gather_no_grad, gather_with_grad, global_row_offset,
+                        masked_mean_over_processes)
 from mmvssl.registry import MODELS
 
 __all__ = [
@@ -129,14 +129,7 @@ def soft_region_contrast(query: Tensor,
     own = logits[own_idx, :, own_idx + offset]  # (B, Q, N_v)
     logits = logits.flatten(2)
     losses = torch.logsumexp(logits, dim=2) - (t * own).sum(-1)
-    losses = losses.masked_fill(~valid, 0.)
-
-    _, world = get_dist_info() if gather else (0, 1)
-    count = valid.sum().to(query.dtype)
-    total = all_reduce_sum(count) if gather else count
-    loss = losses.sum() / (total / world).clamp(min=1e-12)
-    if total == 0:
-        loss = query.sum() * 0.
+    loss, count, total = masked_mean_over_processes(losses, valid, gather)
     with torch.no_grad():
         best = logits.argmax(2)
         want = (own_idx + offset)[:, None] * nv + target.argmax(2)
