@@ -77,12 +77,24 @@ def test_paper_protocol():
     assert (opt.type, opt.lr, opt.momentum, opt.weight_decay) == \
         ('SGD', 1e-2, 0.9, 1e-7)
     assert cfg.train_cfg.max_iters == 50000
-    assert cfg.train_dataloader.batch_size * 8 == 256
+    # batch 256 on 8 GPUs: per-GPU batch x accumulated steps x 8
+    assert cfg.train_dataloader.batch_size * \
+        cfg.optim_wrapper.accumulative_counts * 8 == 256
     for loader in ('train_dataloader', 'test_dataloader'):
         pipe = {t.type: t for t in cfg[loader].dataset.pipeline}
         assert (pipe['SampleAVAFrames'].clip_len,
                 pipe['SampleAVAFrames'].frame_interval) == (32, 2)
-        assert pipe['Resize'].scale == (-1, 400)
+    # resolution 400: scale jitter + 400 x 400 crop (mmaction2's recipe
+    # scaled), test at short side 400
+    train = {t.type: t for t in cfg.train_dataloader.dataset.pipeline}
+    assert train['RandomRescale'].scale_range == (400, 500)
+    assert train['RandomCrop'].size == 400 and 'Flip' in train
+    test = {t.type: t for t in cfg.test_dataloader.dataset.pipeline}
+    assert test['Resize'].scale == (-1, 400) and 'RandomCrop' not in test
+    # the pretrained backbone, res5 spatial stride 1 the declared change
+    assert cfg.model.backbone.spatial_strides == (1, 2, 2, 1)
+    assert cfg.default_hooks.pretrained.allowed_arch_changes == (
+        'spatial_strides', )
     # trained on ground-truth boxes, tested on detected / GT boxes
     assert 'gt_proposals_train' in cfg.train_dataloader.dataset.proposal_file
     assert 'FAIR' in cfg.test_dataloader.dataset.proposal_file
@@ -92,7 +104,7 @@ def test_paper_protocol():
     ak = _load('constcl-local_r3d50y_actr_32x2_ava-kinetics-gtbox.py')
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         ds = ak[loader].dataset
-        assert ds.type == 'AVAKineticsDataset'
+        assert ds.type == 'CheckedAVAKineticsDataset'
         assert 'ava_kinetics' in ds.ann_file
     assert 'gt_proposals_val' in ak.test_dataloader.dataset.proposal_file
     assert ak.test_evaluator.ann_file == ak.test_dataloader.dataset.ann_file

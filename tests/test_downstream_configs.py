@@ -34,9 +34,13 @@ def _load(path):
 
 
 def _narrow(model_cfg):
-    """Same architecture, 4 stem channels (fast to build)."""
+    """Same architecture, 4 stem channels (fast to build) for the ResNets;
+    C3D / S3D as they are."""
+    from mmvssl.apis.checkpoint import _backbone_class, _init_defaults
     cfg = copy.deepcopy(model_cfg)
     bb = cfg['backbone']
+    if 'base_channels' not in _init_defaults(_backbone_class(bb['type'])):
+        return cfg
     bb['base_channels'] = 4
     expansion = 4 if bb.get('depth', 50) >= 50 else 1
     if 'cls_head' in cfg:
@@ -51,16 +55,24 @@ def _build_model(cfg):
     return model
 
 
+CSTP_BACKBONES = ('r2plus1d10', 'r2plus1d18', 'r3d18', 'c3d', 's3dg')
+
+
 def test_config_list():
     names = {_id(p) for p in CONFIGS}
     for ds in ('ucf101', 'hmdb51'):
         for s in (1, 2, 3):
             assert f'recognition/constcl_r3d50y_linear_{ds}-split{s}.py' in \
                 names
-            assert f'recognition/cstp_r2plus1d18_ft_{ds}-split{s}.py' in names
+            for b in CSTP_BACKBONES:  # every backbone CSTP fine-tunes
+                assert f'recognition/cstp_{b}_ft_{ds}-split{s}.py' in names
+        for b in CSTP_BACKBONES:
+            assert f'recognition/cstp_{b}_linear_{ds}-split1.py' in names
         assert f'recognition/constcl_r3d50y_ft_{ds}-split1.py' in names
         assert f'recognition/ctrlaug_r3d18_ft_{ds}-split1.py' in names
-        assert f'retrieval/r3d50y_retrieval_{ds}-split1.py' in names
+        # retrieval at each method's own input size
+        for r in ('r3d50y', 'cstp_r2plus1d10', 'cstp_c3d', 'ctrlaug_r3d18'):
+            assert f'retrieval/{r}_retrieval_{ds}-split1.py' in names
     assert 'recognition/constcl_r3d50y_linear_k400.py' in names
     assert 'recognition/constcl_r3d50y_linear_diving48-v1.py' in names
 
@@ -124,7 +136,7 @@ def test_constcl_protocol_numbers():
     assert lin.model.cls_head.dropout_ratio == 0
     assert lin.train_cfg.max_epochs == 100
     cstp = _load(osp.join(ROOT, 'configs/downstream/recognition/'
-                          'cstp_r2plus1d18_ft_ucf101-split2.py'))
+                          'cstp_r2plus1d10_ft_ucf101-split2.py'))
     assert cstp.optim_wrapper.optimizer.lr == 0.02
     assert cstp.param_scheduler[0].type == 'ReduceOnPlateauLR'
     assert cstp.train_cfg.max_epochs == 100
@@ -154,12 +166,19 @@ def test_retrieval_config(path):
     assert 'val_split_1' in cfg.test_dataloader.dataset.ann_file
     test = {t['type']: t for t in cfg.test_dataloader.dataset.pipeline}
     assert test['SampleFrames']['num_clips'] == 10
+    # the input size of the method: 224 px for ConST-CL, 112 px otherwise
+    size = {'Resize': test['Resize']['scale'][1],
+            'CenterCrop': test['CenterCrop']['crop_size']}
+    assert size == ({'Resize': 256, 'CenterCrop': 224} if 'r3d50y' in path
+                    else {'Resize': 128, 'CenterCrop': 112})
     # one feature per video out of 10 clips
     model.eval()
-    data = dict(inputs=[torch.randint(0, 255, (10, 3, 4, 32, 32),
+    data = dict(inputs=[torch.randint(0, 255, (10, 3, 16, 32, 32),
                                       dtype=torch.uint8)] * 2,
                 data_samples=[ActionDataSample().set_gt_label(0)
                               for _ in range(2)])
     out = model.test_step(data)
-    assert out[0].feats.shape == (4 * 8 * 4, )
+    with torch.no_grad():
+        channels = model.backbone(torch.zeros(1, 3, 16, 32, 32)).shape[1]
+    assert out[0].feats.shape == (channels, )
     torch.testing.assert_close(out[0].feats.norm(), torch.tensor(1.0))

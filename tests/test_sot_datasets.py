@@ -2,6 +2,7 @@
 import os
 
 import numpy as np
+import pytest
 
 from mmvssl.datasets import sot
 from mmvssl.datasets.sot import (GOT10kDataset, OTB2015Dataset, crop_square,
@@ -27,44 +28,100 @@ def test_read_boxes_separators(tmp_path):
     assert np.isnan(b[4]).all()
 
 
-def test_otb_quirks(tmp_path, monkeypatch):
-    # frame range table: a sequence annotated on frames 3..5 of 1..6
-    monkeypatch.setitem(sot.OTB_FRAME_RANGES, 'Late', (3, 5))
-    late_gt = '11 21 5 6\n12 22 5 6\n13 23 5 6\n'
-    _seq(tmp_path, 'Late', {'groundtruth_rect.txt': late_gt}, range(1, 7))
-    # two targets
-    _seq(tmp_path, 'Jogging', {
-        'groundtruth_rect.1.txt': '1,1,4,4\n2,2,4,4\n',
-        'groundtruth_rect.2.txt': '5\t5\t4\t4\n6\t6\t4\t4\n'
-    }, range(1, 3))
-    # Human4: the second target only; tab separated
-    _seq(tmp_path, 'Human4', {
+#: what the real OTB2015 files hold, per quirk row (independent of
+#: sot.OTB_QUIRKS): image numbers on disk, number of ground-truth rows, the
+#: image the first row annotates, the frames to track and the videos
+REAL_OTB = {
+    # name: (first image, last image, gt rows, image of row 1, tracked)
+    'David': (1, 770, 471, 300, (300, 770)),
+    'Tiger1': (1, 354, 354, 1, (6, 354)),
+    'BlurCar1': (247, 988, 742, 247, (247, 988)),
+    'BlurCar3': (3, 359, 357, 3, (3, 359)),
+    'BlurCar4': (18, 397, 380, 18, (18, 397)),
+    'Football1': (1, 81, 74, 1, (1, 74)),
+    'Freeman3': (1, 474, 460, 1, (1, 460)),
+    'Freeman4': (1, 297, 283, 1, (1, 283)),
+    'Diving': (1, 231, 215, 1, (1, 215)),
+}
+#: multi-target sequences: annotation files present -> evaluated videos
+REAL_OTB_TARGETS = {
+    'Human4': ({1: '', 2: 'x'}, ['Human4-2']),
+    'Jogging': ({1: 'x', 2: 'x'}, ['Jogging-1', 'Jogging-2']),
+    'Skating2': ({1: 'x', 2: 'x'}, ['Skating2-1', 'Skating2-2']),
+}
+
+
+def test_every_quirk_row_has_a_test():
+    assert set(sot.OTB_QUIRKS) == set(REAL_OTB) | set(REAL_OTB_TARGETS)
+
+
+@pytest.mark.parametrize('name', sorted(REAL_OTB))
+def test_otb_frame_quirk(tmp_path, name):
+    first, last, rows, row1_image, tracked = REAL_OTB[name]
+    # each row's x (1-based) is the number of the image it annotates
+    gt = ''.join(f'{row1_image + r},7,10,12\n' for r in range(rows))
+    _seq(tmp_path, name, {'groundtruth_rect.txt': gt}, range(first, last + 1))
+    (v, ) = OTB2015Dataset(data_root=str(tmp_path)).load_data_list()
+    assert v['video_name'] == name
+    assert (v['frame_ids'][0], v['frame_ids'][-1]) == tracked
+    assert v['frame_ids'] == list(range(tracked[0], tracked[1] + 1))
+    numbers = [int(os.path.basename(p)[:-4]) for p in v['frame_paths']]
+    assert numbers == v['frame_ids']
+    # every tracked frame is paired with the row that annotates it
+    # (x is 0-based after reading: image number - 1)
+    np.testing.assert_array_equal(v['gt_bboxes'][:, 0] + 1, numbers)
+    assert len(v['gt_bboxes']) == len(numbers) and v['valid'].all()
+
+
+def test_tiger1_first_frame_is_row_6(tmp_path):
+    gt = ''.join(f'{r},{r},4,4\n' for r in range(1, 355))
+    _seq(tmp_path, 'Tiger1', {'groundtruth_rect.txt': gt}, range(1, 355))
+    (v, ) = OTB2015Dataset(data_root=str(tmp_path)).load_data_list()
+    assert os.path.basename(v['frame_paths'][0]) == '0006.jpg'
+    np.testing.assert_array_equal(v['gt_bboxes'][0], [5, 5, 4, 4])
+
+
+@pytest.mark.parametrize('name', sorted(REAL_OTB_TARGETS))
+def test_otb_target_quirk(tmp_path, name):
+    files, videos = REAL_OTB_TARGETS[name]
+    gt = {f'groundtruth_rect.{i}.txt': (f'{10 * i},1,4,4\n{10 * i},2,4,4\n'
+                                        if text else '')
+          for i, text in files.items()}
+    _seq(tmp_path, name, gt, range(1, 3))
+    vids = OTB2015Dataset(data_root=str(tmp_path)).load_data_list()
+    assert [v['video_name'] for v in vids] == videos
+    for v in vids:
+        i = int(v['video_name'].rsplit('-', 1)[1])
+        np.testing.assert_array_equal(v['gt_bboxes'][:, 0], [10 * i - 1] * 2)
+
+
+def test_otb_plain_and_unknown_multi_target(tmp_path, monkeypatch):
+    # a sequence without quirk: one row per image from 0001.jpg
+    _seq(tmp_path, 'Plain', {'groundtruth_rect.txt': '1,1,4,4\n0,0,0,0\n'},
+         range(1, 3))
+    # several targets without a table row: one video per file
+    _seq(tmp_path, 'Pair', {
         'groundtruth_rect.1.txt': '1,1,4,4\n',
         'groundtruth_rect.2.txt': '7\t7\t4\t4\n'
     }, range(1, 2))
-    # invalid box in a plain sequence
-    _seq(tmp_path, 'Plain', {'groundtruth_rect.txt': '1,1,4,4\n0,0,0,0\n'},
-         range(1, 3))
-    ds = OTB2015Dataset(data_root=str(tmp_path))
-    vids = {v['video_name']: v for v in (ds[i] for i in range(len(ds)))}
-    assert sorted(vids) == ['Human4-2', 'Jogging-1', 'Jogging-2', 'Late',
-                            'Plain']
-    late = vids['Late']
-    assert late['frame_ids'] == [3, 4, 5]
-    assert [os.path.basename(p) for p in late['frame_paths']] == [
-        '0003.jpg', '0004.jpg', '0005.jpg'
-    ]
-    # 1-based MATLAB -> 0-based
-    np.testing.assert_array_equal(late['gt_bboxes'][0], [10, 20, 5, 6])
-    np.testing.assert_array_equal(vids['Jogging-2']['gt_bboxes'][:, 0],
-                                  [4, 5])
-    np.testing.assert_array_equal(vids['Human4-2']['gt_bboxes'][0],
-                                  [6, 6, 4, 4])
+    # a quirk row applies to a test table too (frames 3..5 of 1..6)
+    monkeypatch.setitem(sot.OTB_QUIRKS, 'Late', sot.OTBQuirk(frames=(3, 5)))
+    _seq(tmp_path, 'Late', {'groundtruth_rect.txt': '11 21 5 6\n' * 3},
+         range(1, 7))
+    vids = {v['video_name']: v
+            for v in OTB2015Dataset(data_root=str(tmp_path)).load_data_list()}
+    assert sorted(vids) == ['Late', 'Pair-1', 'Pair-2', 'Plain']
     assert vids['Plain']['valid'].tolist() == [True, False]
-    # the real table
-    assert sot.OTB_FRAME_RANGES['David'] == (300, 770)
-    assert sot.OTB_FRAME_RANGES['Tiger1'][0] == 6
-    assert sot.OTB_FRAME_RANGES['BlurCar1'][0] == 247
+    assert vids['Late']['frame_ids'] == [3, 4, 5]
+    np.testing.assert_array_equal(vids['Pair-2']['gt_bboxes'][0],
+                                  [6, 6, 4, 4])
+
+
+def test_otb_missing_target_file_is_an_error(tmp_path):
+    _seq(tmp_path, 'Human4', {'groundtruth_rect.1.txt': '1,1,4,4\n'},
+         range(1, 2))
+    with pytest.raises(FileNotFoundError, match='groundtruth_rect.2.txt'):
+        OTB2015Dataset(data_root=str(tmp_path)).load_data_list()
 
 
 def test_otb_info_file(tmp_path):
@@ -111,3 +168,39 @@ def test_crop_square_geometry():
     assert np.allclose(c[0, 0], img.reshape(-1, 3).mean(0), atol=1)
     assert neighbor_indices(0, 10, 2) == [0, 0, 0, 1, 2]
     assert neighbor_indices(9, 10, 2) == [7, 8, 9, 9, 9]
+
+
+def test_pair_dataset_frame_cache_is_bounded_by_bytes(tmp_path):
+    import cv2
+
+    from mmvssl.datasets.sot import SOTPairDataset
+    h, w = 20, 30
+    paths = []
+    for i in range(6):
+        p = str(tmp_path / f'{i:08d}.jpg')
+        cv2.imwrite(p, np.full((h, w, 3), 40 * i, np.uint8))
+        paths.append(p)
+    frame = h * w * 3
+    video = dict(frame_paths=paths, valid=np.ones(6, bool),
+                 gt_bboxes=np.tile([8., 5., 10., 8.], (6, 1)))
+    ds = SOTPairDataset([video], cache_bytes=3 * frame, exemplar_size=15,
+                        instance_size=31, num_neighbors=1, seed=0)
+    for p in paths:
+        assert ds._frame(p).shape == (h, w, 3)
+    assert list(ds._cache) == paths[3:]  # least recently used evicted
+    assert ds._cached_bytes == 3 * frame
+    ds._frame(paths[3])  # a hit moves it to the end
+    ds._frame(paths[0])  # a miss evicts the least recent (paths[4])
+    assert list(ds._cache) == [paths[5], paths[3], paths[0]]
+    for i in range(len(ds) * 4):
+        item = ds[i % len(ds)]
+        assert item['inputs']['search'].shape == (3, 3, 31, 31)
+        assert ds._cached_bytes <= 3 * frame
+        assert ds._cached_bytes == sum(a.nbytes for a in ds._cache.values())
+    # a frame larger than the bound is read but not kept; 0 disables
+    for limit in (frame - 1, 0):
+        small = SOTPairDataset([video], cache_bytes=limit)
+        assert small._frame(paths[1]).shape == (h, w, 3)
+        assert not small._cache and small._cached_bytes == 0
+    with pytest.raises(ValueError, match='cache_bytes'):
+        SOTPairDataset([video], cache_bytes=-1)

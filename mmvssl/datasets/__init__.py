@@ -1,5 +1,6 @@
 """Datasets of mmvssl (the synthetic video generator lives in
 ``mmvssl.datasets.synthetic`` and is imported on demand)."""
+from .ava_kinetics import CheckedAVAKineticsDataset, load_ava_proposals
 from .local_global_dataset import (LevelGroupedBatchSampler,
                                    LocalGlobalVideoDataset,
                                    pipeline_level_space)
@@ -13,5 +14,6 @@ __all__ = [
     'MultiViewVideoDataset', 'DecordReader', 'RawFrameReader',
     'VideoReadError', 'LocalGlobalVideoDataset',
     'LevelGroupedBatchSampler', 'pipeline_level_space', 'GOT10kDataset',
-    'OTB2015Dataset', 'SOTPairDataset', 'sot_video_collate'
+    'OTB2015Dataset', 'SOTPairDataset', 'sot_video_collate',
+    'CheckedAVAKineticsDataset', 'load_ava_proposals'
 ]

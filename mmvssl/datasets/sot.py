@@ -13,13 +13,11 @@ MATLAB coordinates) with its known quirks:
 
 * the separators of ``groundtruth_rect*.txt`` are commas, tabs or spaces
   (mixed in some files);
-* several targets per sequence: ``groundtruth_rect.1.txt``,
-  ``groundtruth_rect.2.txt`` give one video each (``Jogging-1``,
-  ``Jogging-2``, ``Skating2-1``, ``Skating2-2``); ``Human4`` is evaluated on
-  ``groundtruth_rect.2.txt`` only (the OTB-2015 sequence list has
-  ``Human4-2`` alone);
-* some sequences are annotated on a sub-range of their images
-  (:data:`OTB_FRAME_RANGES`).
+* per-sequence departures, all in one table (:data:`OTB_QUIRKS`): frame
+  ranges (``David``, ``BlurCar1/3/4``, ``Football1``, ``Freeman3/4``,
+  ``Diving``), the ``Tiger1`` ground-truth offset (its file annotates the 5
+  untracked first frames too), the evaluated targets (``Human4-2``,
+  ``Jogging-1/2``, ``Skating2-1/2``).
 
 GOT-10k layout: ``SPLIT/list.txt`` and ``SPLIT/SEQ/{%08d.jpg,
 groundtruth.txt, absence.label, cover.label}`` (0-based ``x, y, w, h``).
@@ -31,7 +29,8 @@ import glob
 import os
 import os.path as osp
 import re
-from typing import Dict, List, Optional, Sequence, Tuple
+from collections import OrderedDict
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -41,23 +40,71 @@ from torch.utils.data import Dataset
 
 from mmvssl.registry import DATASETS, FUNCTIONS
 
-#: OTB sequences annotated on a sub-range of their images: name ->
-#: (first frame, last frame), 1-based and inclusive, from the sequence
-#: table of the OTB benchmark toolkit (``configSeqs.m``, also used by the
-#: got10k-toolkit and pysot). Frames outside the range are not tracked.
-OTB_FRAME_RANGES: Dict[str, Tuple[int, int]] = {
-    'David': (300, 770),
-    'Tiger1': (6, 354),
-    'BlurCar1': (247, 988),
-    'BlurCar3': (3, 359),
-    'BlurCar4': (18, 397),
-    'Football1': (1, 74),
-    'Freeman3': (1, 460),
-    'Freeman4': (1, 283),
-    'Diving': (1, 215),
+class OTBQuirk(NamedTuple):
+    """How one OTB2015 sequence departs from "one image and one
+    ground-truth row per frame, from ``0001.jpg``, one target".
+
+    Attributes:
+        frames: the tracked frames ``(first, last)``, 1-based image numbers,
+            inclusive (None: every annotated frame from 1).
+        gt_offset: ground-truth rows before the row of ``first`` (the file
+            annotates images that are not tracked).
+        targets: the ``groundtruth_rect.<i>.txt`` files evaluated, one video
+            ``SEQ-<i>`` each (None: every such file, or the single
+            ``groundtruth_rect.txt``).
+        reason: what the annotation files look like.
+    """
+    frames: Optional[Tuple[int, int]] = None
+    gt_offset: int = 0
+    targets: Optional[Tuple[int, ...]] = None
+    reason: str = ''
+
+
+#: Every known annotation quirk of OTB2015 (OTB100), from the sequence
+#: table of the benchmark toolkit (``configSeqs.m``: start / end frames,
+#: ``initOmit``), the OTB-2015 sequence list (``Human4-2``, ``Jogging-1/2``,
+#: ``Skating2-1/2``), and what mmtracking's ``otb2coco.py``, pytracking's
+#: and the got10k toolkit's OTB loaders do. One row per sequence; each row
+#: has a test in ``tests/test_sot_datasets.py``.
+OTB_QUIRKS: Dict[str, OTBQuirk] = {
+    'David': OTBQuirk(
+        frames=(300, 770),
+        reason='770 images, 471 ground-truth rows: the first row is frame '
+        '300'),
+    'Tiger1': OTBQuirk(
+        frames=(6, 354),
+        gt_offset=5,
+        reason='354 images and 354 rows, but the first 5 frames are not '
+        'tracked (initOmit): frame 6 is ground-truth row 6'),
+    'BlurCar1': OTBQuirk(
+        frames=(247, 988),
+        reason='images start at 0247.jpg; the first row is frame 247'),
+    'BlurCar3': OTBQuirk(
+        frames=(3, 359),
+        reason='images start at 0003.jpg; the first row is frame 3'),
+    'BlurCar4': OTBQuirk(
+        frames=(18, 397),
+        reason='images start at 0018.jpg; the first row is frame 18'),
+    'Football1': OTBQuirk(
+        frames=(1, 74), reason='81 images, 74 rows: frames 75-81 unused'),
+    'Freeman3': OTBQuirk(
+        frames=(1, 460), reason='474 images, 460 rows: frames 461-474 '
+        'unused'),
+    'Freeman4': OTBQuirk(
+        frames=(1, 283), reason='297 images, 283 rows: frames 284-297 '
+        'unused'),
+    'Diving': OTBQuirk(
+        frames=(1, 215), reason='231 images, 215 rows: frames 216-231 '
+        'unused'),
+    'Human4': OTBQuirk(
+        targets=(2, ),
+        reason='two annotation files; the OTB-2015 sequence list has '
+        'Human4-2 only'),
+    'Jogging': OTBQuirk(
+        targets=(1, 2), reason='two targets: Jogging-1, Jogging-2'),
+    'Skating2': OTBQuirk(
+        targets=(1, 2), reason='two targets: Skating2-1, Skating2-2'),
 }
-#: multi-target OTB sequences evaluated on one annotation file only
-OTB_SINGLE_TARGET = {'Human4': 2}
 
 
 def read_boxes(path: str) -> np.ndarray:
@@ -88,34 +135,43 @@ def read_labels(path: str, n: int, default: int = 0) -> np.ndarray:
 
 
 def otb_sequence_entries(seq_dir: str,
-                         name: Optional[str] = None) -> List[dict]:
-    """The videos of one OTB sequence folder (one per target), with the
-    frame range of :data:`OTB_FRAME_RANGES` applied.
+                         name: Optional[str] = None,
+                         quirks: Optional[Dict[str, OTBQuirk]] = None
+                         ) -> List[dict]:
+    """The videos of one OTB sequence folder (one per evaluated target),
+    with the sequence's row of :data:`OTB_QUIRKS` applied.
 
     Returns:
         list[dict]: ``video_name``, ``frame_paths``, ``gt_bboxes``
         (0-based ``[x, y, w, h]``), ``valid``, ``frame_ids`` (1-based).
     """
     name = name or osp.basename(osp.normpath(seq_dir))
+    quirk = (OTB_QUIRKS if quirks is None else quirks).get(name, OTBQuirk())
     gt_files = sorted(glob.glob(osp.join(seq_dir, 'groundtruth_rect*.txt')))
-    multi = [f for f in gt_files if re.search(r'\.\d+\.txt$', f)]
-    if multi:
-        gt_files = multi
-        if name in OTB_SINGLE_TARGET:
-            keep = f'groundtruth_rect.{OTB_SINGLE_TARGET[name]}.txt'
-            gt_files = [f for f in multi if osp.basename(f) == keep]
-    if not gt_files:
+    by_target = {int(m.group(1)): f for f in gt_files
+                 for m in [re.search(r'\.(\d+)\.txt$', f)] if m}
+    if quirk.targets is not None:
+        absent = [i for i in quirk.targets if i not in by_target]
+        if absent:
+            raise FileNotFoundError(
+                f'{seq_dir}: OTB2015 evaluates {name} on '
+                f'groundtruth_rect.{{{",".join(map(str, quirk.targets))}}}'
+                f'.txt; missing: '
+                f'{", ".join(f"groundtruth_rect.{i}.txt" for i in absent)}')
+        targets = [(f'{name}-{i}', by_target[i]) for i in quirk.targets]
+    elif by_target:
+        targets = [(f'{name}-{i}' if len(by_target) > 1 else name, f)
+                   for i, f in sorted(by_target.items())]
+    else:
+        targets = [(name, f) for f in gt_files]
+    if not targets:
         raise FileNotFoundError(f'{seq_dir}: no groundtruth_rect*.txt')
     images = sorted(glob.glob(osp.join(seq_dir, 'img', '*.jpg')))
     by_id = {int(osp.splitext(osp.basename(p))[0]): p for p in images}
     entries = []
-    for gt_file in gt_files:
-        boxes = read_boxes(gt_file)
-        m = re.search(r'\.(\d+)\.txt$', gt_file)
-        vname = f'{name}-{m.group(1)}' if m and len(gt_files) > 1 else name
-        if m and len(gt_files) == 1 and name in OTB_SINGLE_TARGET:
-            vname = f'{name}-{m.group(1)}'
-        start, end = OTB_FRAME_RANGES.get(name, (1, len(boxes)))
+    for vname, gt_file in targets:
+        boxes = read_boxes(gt_file)[quirk.gt_offset:]
+        start, end = quirk.frames or (1, len(boxes))
         n = min(end - start + 1, len(boxes))
         frame_ids = list(range(start, start + n))
         missing = [i for i in frame_ids if i not in by_id]
@@ -340,6 +396,12 @@ class SOTPairDataset(Dataset):
     centre is shifted by up to ``max_shift`` px (search coordinates) and
     both crops are stretched by up to ``max_stretch``.
 
+    Decoded frames are kept in a least-recently-used cache of at most
+    ``cache_bytes`` bytes per dataset copy (one per dataloader worker), so
+    the ``2n + 1`` neighbours shared by nearby samples are read once; a
+    frame larger than the bound is not cached. ``cache_bytes=0`` disables
+    it.
+
     Returns dict(inputs=dict(exemplar=uint8 (3, 2n+1, z, z),
     search=uint8 (3, 2n+1, x, x)), shift=float32 (2,): the target centre's
     offset from the search centre in search px (x, y)).
@@ -355,7 +417,8 @@ class SOTPairDataset(Dataset):
                  context_amount: float = 0.5,
                  max_shift: int = 8,
                  max_stretch: float = 0.05,
-                 seed: Optional[int] = None):
+                 seed: Optional[int] = None,
+                 cache_bytes: int = 256 * 2**20):
         self.dataset = DATASETS.build(dataset) if isinstance(
             dataset, dict) else dataset
         self.videos = [
@@ -371,18 +434,29 @@ class SOTPairDataset(Dataset):
         self.max_shift = max_shift
         self.max_stretch = max_stretch
         self.seed = seed
-        self._cache: Dict[str, np.ndarray] = {}
+        if cache_bytes < 0:
+            raise ValueError(f'cache_bytes={cache_bytes} must be >= 0')
+        self.cache_bytes = int(cache_bytes)
+        self._cache: 'OrderedDict[str, np.ndarray]' = OrderedDict()
+        self._cached_bytes = 0
         self.metainfo = dict(dataset='SOTPairDataset')
 
     def __len__(self) -> int:
         return len(self.videos) * self.pairs_per_video
 
     def _frame(self, path: str) -> np.ndarray:
-        if path not in self._cache:
-            if len(self._cache) > 4096:
-                self._cache.clear()
-            self._cache[path] = read_frame(path)
-        return self._cache[path]
+        img = self._cache.get(path)
+        if img is not None:
+            self._cache.move_to_end(path)
+            return img
+        img = read_frame(path)
+        if img.nbytes <= self.cache_bytes:
+            while self._cached_bytes + img.nbytes > self.cache_bytes:
+                _, old = self._cache.popitem(last=False)
+                self._cached_bytes -= old.nbytes
+            self._cache[path] = img
+            self._cached_bytes += img.nbytes
+        return img
 
     def _clip(self, video, t, center, size, out_size, stretch):
         n = len(video['frame_paths'])

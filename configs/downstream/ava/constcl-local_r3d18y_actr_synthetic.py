@@ -1,8 +1,8 @@
 # AVA-format split of the synthetic benchmark on CPU in minutes: the
-# AVA v2.2 protocol (constcl-local_r3d50y_actr_32x2_ava22.py) scaled down to
-# the R3D-18-Y of width 16 that configs/constcl/r3d18_synthetic.py
-# pre-trains, 8 frames at stride 4, short side 128, batch 8, 300
-# iterations. Labels: motion (1..M) and appearance (M+1..M+A) of every
+# AVA v2.2 protocol (_base_/actr_32x2_ava22.py) scaled down to the R3D-18-Y
+# of width 16 of configs/_base_/models/constcl_r3d18_synthetic.py, which
+# configs/constcl/r3d18_synthetic.py pre-trains; 8 frames at stride 4,
+# short side 128, batch 8, 300 iterations. Labels: motion (1..M) and appearance (M+1..M+A) of every
 # actor, frame mAP@0.5 by mmaction2's AVAMetric.
 #
 #   python tools/data/synthetic/generate.py --out data/synthetic
@@ -13,18 +13,31 @@
 #   python tools/train.py \
 #       configs/downstream/ava/constcl-local_r3d18y_actr_synthetic.py \
 #       --cfg-options load_from=work_dirs/constcl_r3d18_synthetic_epoch_6.pth
-_base_ = './constcl-local_r3d50y_actr_32x2_ava22.py'
+_base_ = [
+    '../../_base_/models/constcl_r3d18_synthetic.py',
+    './_base_/actr_32x2_ava22.py'
+]
 
-feat_channels = 128  # R3D-18 of width 16: 16 * 8
 num_classes = 13  # M + A + 1: 13 for `default`, 9 for `small`, 6 for `tiny`
 model = dict(
-    backbone=dict(depth=18, base_channels=16),
+    _base_.detector,
+    _delete_=True,
+    backbone=dict(
+        _base_.model.backbone,
+        out_branch='local',
+        spatial_strides=_base_.res5_stride_1),
+    # the protocol's RoI head, scaled down (dict(base, **changes): the
+    # model is replaced as a whole, so its parts are extended explicitly)
     roi_head=dict(
-        bbox_roi_extractor=dict(output_size=4),
+        _base_.detector.roi_head,
+        bbox_roi_extractor=dict(
+            _base_.detector.roi_head.bbox_roi_extractor, output_size=4),
         shared_head=dict(
-            in_channels=feat_channels, embed_dims=64, num_heads=2,
+            _base_.detector.roi_head.shared_head,
+            in_channels=_base_.feat_channels, embed_dims=64, num_heads=2,
             num_layers=2, query_size=2, dropout=0.1),
         bbox_head=dict(
+            _base_.detector.roi_head.bbox_head,
             in_channels=64, num_classes=num_classes, dropout_ratio=0.2,
             topk=(1, 3))))
 
@@ -100,7 +113,7 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=max_iters - 20, eta_min=0,
          by_epoch=False, begin=20, end=max_iters)
 ]
-optim_wrapper = dict(optimizer=dict(lr=0.05))
+optim_wrapper = dict(optimizer=dict(lr=0.05), accumulative_counts=1)
 auto_scale_lr = dict(base_batch_size=8)
 default_hooks = dict(
     logger=dict(interval=20),

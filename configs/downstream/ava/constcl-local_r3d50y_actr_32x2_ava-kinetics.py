@@ -2,11 +2,18 @@
 # 2020): AVA v2.2 plus the AVA-annotated Kinetics-700 keyframes, the
 # benchmark of ConST-CL's Table 1 (39.4 / 30.5 mAP with GT / detected boxes).
 # Same model and schedule as the AVA v2.2 config; mmaction2's
-# AVAKineticsDataset reads both parts. Prepare the annotations with
-# tools/data/ava_kinetics/build_annotations.py (docs/ava.md).
+# AVAKineticsDataset reads both parts, through CheckedAVAKineticsDataset
+# (an unreadable / wrongly keyed proposal file is an error, not whole-frame
+# boxes). Prepare the annotations with
+# tools/data/ava_kinetics/build_annotations.py and the Kinetics detections
+# with tools/data/detect_boxes.py --ava-keyframes (docs/ava.md).
 _base_ = './constcl-local_r3d50y_actr_32x2_ava22.py'
 
-dataset_type = 'AVAKineticsDataset'
+custom_imports = dict(
+    imports=['mmvssl', 'mmvssl.models.roi_heads', 'mmvssl.datasets'],
+    allow_failed_imports=False)
+
+dataset_type = 'CheckedAVAKineticsDataset'
 data_root = 'data/ava_kinetics/rawframes'  # AVA videos + Kinetics clips
 anno_root = 'data/ava_kinetics/annotations'
 ann_file_train = f'{anno_root}/ava_kinetics_train_v1.0.csv'

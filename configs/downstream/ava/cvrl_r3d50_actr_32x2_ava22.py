@@ -1,5 +1,10 @@
-# As constcl-local_r3d50y_actr_32x2_ava22.py with a CVRL backbone (the plain
-# R3D-50, a single res5 `layer4`): `load_from` a CVRL checkpoint.
-_base_ = './constcl-local_r3d50y_actr_32x2_ava22.py'
+# The AVA v2.2 protocol (_base_/actr_32x2_ava22.py) on the CVRL backbone of
+# configs/_base_/models/cvrl_r3d50.py (the plain R3D-50, one res5 `layer4`):
+# `load_from` a CVRL checkpoint.
+_base_ = ['../../_base_/models/cvrl_r3d50.py', './_base_/actr_32x2_ava22.py']
 
-model = dict(backbone=dict(loss_endpoints='C5', out_branch='global'))
+model = dict(
+    _base_.detector,
+    _delete_=True,
+    backbone=dict(
+        _base_.model.backbone, spatial_strides=_base_.res5_stride_1))

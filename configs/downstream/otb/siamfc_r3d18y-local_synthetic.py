@@ -1,5 +1,6 @@
 # SiamFC on the synthetic benchmark, on CPU in minutes: the ConST-CL R3D-18
-# Y network of width 16 (configs/constcl/r3d18_synthetic.py), local branch;
+# Y network of width 16 (configs/_base_/models/constcl_r3d18_synthetic.py,
+# pretrained by configs/constcl/r3d18_synthetic.py), local branch;
 # exemplar / search crops 63 / 127 px (features 8x8 / 16x16, response 9x9);
 # fine-tuned on the GOT-10k-style train split, evaluated (OPE) on the
 # OTB-style split. See docs/tracking.md for the measured numbers.
@@ -10,14 +11,19 @@
 #   python tools/test.py \
 #       configs/downstream/otb/siamfc_r3d18y-local_synthetic.py \
 #       work_dirs/siamfc_r3d18y-local_synthetic/epoch_4.pth
-_base_ = ['./siamfc_r3d50y-local_8xb32-20e_got10k-otb2015.py']
+_base_ = [
+    '../../_base_/models/constcl_r3d18_synthetic.py',
+    './_base_/siamfc_8xb32-20e_got10k-otb2015.py'
+]
 
 data_root = 'data/synthetic'
 exemplar_size = 63
 instance_size = 127
 
 model = dict(
-    backbone=dict(depth=18, base_channels=16),
+    _base_.tracker,
+    _delete_=True,
+    backbone=dict(_base_.model.backbone, out_branch='local'),
     exemplar_size=exemplar_size,
     instance_size=instance_size,
     # centre 4x4 of the 8x8 exemplar features (response 13x13): without it

@@ -5,6 +5,5 @@
 _base_ = ['./ctrlaug_r3d18_ft_hmdb51-split1.py']
 
 model = dict(
-    backbone=dict(frozen_stages=4, norm_eval=True),
-    cls_head=dict(dropout_ratio=0.0))
+    type='LinearProbeRecognizer3D', cls_head=dict(dropout_ratio=0.0))
 optim_wrapper = dict(optimizer=dict(lr=0.1, weight_decay=0.0))

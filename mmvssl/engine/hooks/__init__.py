@@ -1,5 +1,9 @@
 from .knn_monitor_hook import KNNMonitorHook
 from .momentum_update_hook import MomentumUpdateHook
+from .pretrained_backbone_hook import PretrainedBackboneHook
 from .retrieval_gallery_hook import RetrievalGalleryHook
 
-__all__ = ['KNNMonitorHook', 'MomentumUpdateHook', 'RetrievalGalleryHook']
+__all__ = [
+    'KNNMonitorHook', 'MomentumUpdateHook', 'PretrainedBackboneHook',
+    'RetrievalGalleryHook'
+]

@@ -68,8 +68,8 @@ class SiamFC(BaseModel):
             a plain mmaction2 ``ResNet3d``. It must return one
             ``(B, C, T, H, W)`` tensor.
         pretrained (str, optional): checkpoint whose backbone is loaded
-            (:func:`mmvssl.apis.load_backbone_checkpoint`) before the
-            dilation (the weights do not depend on it).
+            strictly (:func:`mmvssl.apis.load_pretrained_backbone`) before
+            the dilation (the weights do not depend on it).
         pretrained_branch (str, optional): res5 branch of a Y checkpoint
             (``'local'`` / ``'global'``); None loads keys unchanged.
         dilations (dict): ``{stage: dilation}`` made stride-1 / dilated;
@@ -123,6 +123,7 @@ class SiamFC(BaseModel):
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
+        self._backbone_cfg = backbone
         self.pretrained = pretrained
         self.pretrained_branch = pretrained_branch
         if pretrained:
@@ -161,9 +162,14 @@ class SiamFC(BaseModel):
 
     # ------------------------------------------------------------ network
     def load_pretrained(self, checkpoint, branch=None):
-        from mmvssl.apis.checkpoint import load_backbone_checkpoint
-        return load_backbone_checkpoint(self.backbone, checkpoint,
-                                        branch=branch)
+        """Strict: every backbone tensor from ``checkpoint`` (the SSL heads
+        and the other res5 branch dropped), architecture checked against
+        the recorded pre-training config
+        (:func:`mmvssl.apis.load_pretrained_backbone`)."""
+        from mmvssl.apis.checkpoint import load_pretrained_backbone
+        return load_pretrained_backbone(
+            self.backbone, checkpoint, branch=branch,
+            arch=self._backbone_cfg)
 
     def init_weights(self):
         # the backbone is loaded in __init__ (pretrained) or keeps its own

@@ -8,7 +8,7 @@
 _base_ = ['./constcl_r3d50y.py', 'mmaction::_base_/schedules/sgd_100e.py']
 
 model = dict(
-    backbone=dict(frozen_stages=4, norm_eval=True),
+    type='LinearProbeRecognizer3D',  # backbone frozen, BN statistics too
     cls_head=dict(dropout_ratio=0.0))
 
 train_cfg = dict(max_epochs=100, val_interval=5)

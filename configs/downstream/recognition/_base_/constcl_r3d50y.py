@@ -1,22 +1,23 @@
 # ConST-CL's recognition protocol (appendix B) on the global branch of the
-# R3D-50 Y-network; inherited by the linear-probe and fine-tuning configs.
-# Dataset: UCF101 split 1 here, every leaf config sets its own.
-# Pre-trained weights: `--cfg-options load_from=PRETRAIN.pth` (a raw mmvssl
-# pre-training checkpoint: `backbone.*` keys match, SSL heads and the local
-# branch are skipped) or an `extract_backbone.py --branch global` output.
-_base_ = ['../../../_base_/default_runtime.py', './data_32x2_224.py']
+# R3D-50 Y-network of configs/_base_/models/constcl_r3d50.py (the pretrained
+# backbone, only `out_branch` added); inherited by the linear-probe and
+# fine-tuning configs. Dataset: UCF101 split 1 here, every leaf config sets
+# its own.
+# Pre-trained weights: `--cfg-options load_from=PRETRAIN.pth`, loaded
+# strictly by PretrainedBackboneHook (configs/downstream/README.md).
+_base_ = [
+    '../../../_base_/models/constcl_r3d50.py',
+    '../../../_base_/default_runtime.py', './data_32x2_224.py'
+]
 custom_imports = dict(
     imports=['mmvssl', 'mmvssl.models.recognizers'],
     allow_failed_imports=False)
 
 model = dict(
+    _delete_=True,
     type='Recognizer3D',
-    backbone=dict(
-        type='ResNet3dY',
-        depth=50,
-        out_branch='global',  # C5_g; 'local' for the C5_r branch
-        pretrained=None,
-        norm_eval=False),
+    # C5_g; 'local' for the C5_r branch
+    backbone=dict(_base_.model.backbone, out_branch='global'),
     cls_head=dict(
         type='L2NormI3DHead',  # l2-normalised features -> linear classifier
         num_classes=101,
@@ -33,4 +34,5 @@ model = dict(
 # loops, optimizer and schedule: the protocol configs (mmaction2 schedules)
 default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=3,
-                    save_best='auto'))
+                    save_best='auto'),
+    pretrained=dict(type='PretrainedBackboneHook'))

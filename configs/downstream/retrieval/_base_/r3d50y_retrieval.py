@@ -1,56 +1,10 @@
-# Video retrieval (VCOP / CoCLR protocol, as used by CSTP and controllable
-# augmentations): test-split videos query the train split; 10 uniformly
-# sampled clips per video, each globally average pooled and L2-normalised,
-# averaged (VideoFeatureExtractor); cosine similarity, R@1/5/10/20/50.
-# No training: run
-#   python tools/test.py CONFIG PRETRAIN.pth
-# with a pre-training checkpoint (its `backbone.*` keys load directly) or an
-# `extract_backbone.py` output. Centring by the gallery mean:
-#   --cfg-options test_evaluator.mean_center=True
-_base_ = ['../../../_base_/default_runtime.py']
-custom_imports = dict(
-    imports=['mmvssl', 'mmvssl.models.recognizers'],
-    allow_failed_imports=False)
+# Retrieval with the global branch of the ConST-CL R3D-50 Y-network of
+# configs/_base_/models/constcl_r3d50.py, at 224 px (retrieval_16x2_224.py).
+_base_ = [
+    '../../../_base_/models/constcl_r3d50.py', './retrieval_16x2_224.py'
+]
 
 model = dict(
-    type='VideoFeatureExtractor',
-    backbone=dict(
-        type='ResNet3dY', depth=50, out_branch='global', pretrained=None),
-    data_preprocessor=dict(
-        type='ActionDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        format_shape='NCTHW'))
-
-# 16-frame clips with the pre-training stride (2), centre crop 224
-dataset_type = 'VideoDataset'
-data_root = 'data/ucf101/videos'
-ann_file_gallery = 'data/ucf101/ucf101_train_split_1_videos.txt'
-ann_file_query = 'data/ucf101/ucf101_val_split_1_videos.txt'
-test_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='SampleFrames', clip_len=16, frame_interval=2, num_clips=10,
-         test_mode=True),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs')
-]
-# the queries; the gallery is the same loader with the gallery annotation
-# file (RetrievalGalleryHook, run before the test loop)
-test_dataloader = dict(
-    batch_size=4,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file_query,
-        data_prefix=dict(video=data_root),
-        pipeline=test_pipeline,
-        test_mode=True))
-test_evaluator = dict(
-    type='RetrievalMetric', topk=(1, 5, 10, 20, 50), mean_center=False)
-test_cfg = dict(type='TestLoop')
-custom_hooks = [dict(type='RetrievalGalleryHook', ann_file=ann_file_gallery)]
+    _base_.extractor,
+    _delete_=True,
+    backbone=dict(_base_.model.backbone, out_branch='global'))
