@@ -24,7 +24,8 @@ def parse_args(argv=None):
         help='resume from CKPT, or with no value from the latest checkpoint '
         'in the work directory')
     p.add_argument('--amp', action='store_true',
-                   help='automatic mixed precision (needs CUDA)')
+                   help='automatic mixed precision (CUDA: AmpOptimWrapper; '
+                   'CPU: bfloat16 autocast)')
     p.add_argument('--no-validate', action='store_true',
                    help='do not evaluate during training')
     p.add_argument('--auto-scale-lr', action='store_true',
@@ -48,6 +49,8 @@ def parse_args(argv=None):
 def merge_args(cfg, args):
     """Merge command line arguments into the config (mmaction2 semantics)."""
     import torch
+
+    from mmvssl.engine.optimizers import AMP_WRAPPERS, amp_optim_wrapper_cfg
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None
@@ -58,16 +61,18 @@ def merge_args(cfg, args):
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
-    if args.amp:
-        if not torch.cuda.is_available():
-            raise SystemExit('--amp needs a CUDA device (mmengine\'s '
-                             'AmpOptimWrapper); this machine has none.')
-        wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
-            raise SystemExit(f'--amp is not supported with optim_wrapper '
-                             f'type {wrapper!r}')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    wrapper = (cfg.get('optim_wrapper') or {}).get('type', 'OptimWrapper')
+    if args.amp and cfg.get('optim_wrapper') is None:
+        raise SystemExit('--amp: the config has no optim_wrapper')
+    if args.amp or wrapper in AMP_WRAPPERS:
+        # CUDA: mmengine's AmpOptimWrapper (dtype from the config, float16
+        # by default); no CUDA: bf16 autocast (AutocastOptimWrapper), also
+        # for a config that ships AmpOptimWrapper(dtype='bfloat16')
+        try:
+            cfg.optim_wrapper = amp_optim_wrapper_cfg(
+                cfg.optim_wrapper, torch.cuda.is_available())
+        except ValueError as e:
+            raise SystemExit(f'--amp: {e}')
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

@@ -55,13 +55,20 @@ def roi_align_3d(feats: Tensor,
         if t_min < 0 or t_max >= T:
             raise IndexError(f'roi_align_3d: t out of [0, {T}): '
                              f'min {t_min}, max {t_max}')
+    # mmcv's kernels have no bfloat16 and box coordinates need more than
+    # 8-11 mantissa bits: reduced-precision features (autocast) are pooled
+    # in float32 and the result is cast back
+    dtype = feats.dtype
+    if dtype in (torch.float16, torch.bfloat16):
+        feats = feats.float()
     # mmcv kernels index raw memory: the input must be contiguous
     frames = feats.transpose(1, 2).reshape(B * T, C, H, W).contiguous()
     frame_idx = rois[:, :1].round() * T + rois[:, 1:2].round()
     rois_2d = torch.cat([frame_idx, rois[:, 2:]],
                         dim=1).to(feats.dtype).contiguous()
-    return _roi_align_2d()(frames, rois_2d, output_size, spatial_scale,
-                           sampling_ratio, 'avg', aligned)
+    out = _roi_align_2d()(frames, rois_2d, output_size, spatial_scale,
+                          sampling_ratio, 'avg', aligned)
+    return out.to(dtype)
 
 
 class RoIAlign3D(nn.Module):

@@ -2,6 +2,7 @@
 from typing import Dict, Optional
 
 import torch
+import torch.utils.checkpoint as cp
 from mmaction.models.backbones import C3D
 
 from mmvssl.registry import MODELS
@@ -25,6 +26,10 @@ class C3DFeatures(C3D):
             ``dict(type='BN3d')`` (mmaction2's C3D default is none, which
             trains poorly from scratch).
         with_pool5 (bool): apply the last max-pool. Defaults to True.
+        with_cp (bool): activation checkpointing: when gradients are
+            computed, each conv group (conv1, conv2, conv3a-b, conv4a-b,
+            conv5a-b, with their pools) stores only its input and is
+            recomputed in the backward pass. Defaults to False.
         pretrained (str, optional), style, conv_cfg, act_cfg: as
             mmaction2's ``C3D``.
     """
@@ -32,6 +37,7 @@ class C3DFeatures(C3D):
     def __init__(self,
                  norm_cfg: Optional[Dict] = dict(type='BN3d'),
                  with_pool5: bool = True,
+                 with_cp: bool = False,
                  **kwargs) -> None:
         for k in ('out_dim', 'dropout_ratio', 'init_std'):
             if k in kwargs:
@@ -40,12 +46,21 @@ class C3DFeatures(C3D):
         super().__init__(norm_cfg=norm_cfg, **kwargs)
         del self.fc6, self.fc7, self.dropout
         self.with_pool5 = with_pool5
+        self.with_cp = with_cp
         self.feat_dim = 512
 
+    def _groups(self):
+        return [
+            lambda x: self.pool1(self.conv1a(x)),
+            lambda x: self.pool2(self.conv2a(x)),
+            lambda x: self.pool3(self.conv3b(self.conv3a(x))),
+            lambda x: self.pool4(self.conv4b(self.conv4a(x))),
+            lambda x: self.conv5b(self.conv5a(x)),
+        ]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.pool1(self.conv1a(x))
-        x = self.pool2(self.conv2a(x))
-        x = self.pool3(self.conv3b(self.conv3a(x)))
-        x = self.pool4(self.conv4b(self.conv4a(x)))
-        x = self.conv5b(self.conv5a(x))
+        checkpoint = self.with_cp and torch.is_grad_enabled()
+        for group in self._groups():
+            x = cp.checkpoint(group, x, use_reentrant=False) \
+                if checkpoint else group(x)
         return self.pool5(x) if self.with_pool5 else x

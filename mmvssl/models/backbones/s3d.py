@@ -12,6 +12,7 @@ from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn as nn
+import torch.utils.checkpoint as cp
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import constant_init, kaiming_init
@@ -147,6 +148,11 @@ class S3D(BaseModule):
             to 7 (the paper; 3 is a common choice for 16-frame clips).
         norm_cfg (dict): Defaults to ``dict(type='BN3d')``.
         act_cfg (dict): Defaults to ReLU.
+        with_cp (bool): activation checkpointing: when gradients are
+            computed, the activations inside each unit (``conv_1a``,
+            ``conv_2b``, ``conv_2c`` + gate, every Inception block) are not
+            stored but recomputed in the backward pass (less memory, about
+            one more forward of compute). Defaults to False.
         init_cfg (dict, optional): initialisation config.
     """
 
@@ -158,9 +164,11 @@ class S3D(BaseModule):
                  first_temporal_kernel: int = 7,
                  norm_cfg: Dict = dict(type='BN3d', requires_grad=True),
                  act_cfg: Dict = dict(type='ReLU', inplace=True),
+                 with_cp: bool = False,
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.gating = gating
+        self.with_cp = with_cp
         kw = dict(norm_cfg=norm_cfg, act_cfg=act_cfg)
         self.conv_1a = SepConv3d(
             in_channels,
@@ -198,14 +206,22 @@ class S3D(BaseModule):
                 # start with open gates (sigmoid(0) = 0.5 on every channel)
                 constant_init(m.fc, 0)
 
+    def _unit(self, fn, x: Tensor) -> Tensor:
+        """``fn(x)``, checkpointed when ``with_cp`` and grads are on."""
+        if self.with_cp and torch.is_grad_enabled():
+            return cp.checkpoint(fn, x, use_reentrant=False)
+        return fn(x)
+
+    def _conv_2(self, x: Tensor) -> Tensor:
+        return self.gate_2c(self.conv_2c(self.conv_2b(x)))
+
     def forward(self, x: Tensor) -> Tensor:
-        x = self.pool_2a(self.conv_1a(x))
-        x = self.gate_2c(self.conv_2c(self.conv_2b(x)))
-        x = self.pool_3a(x)
+        x = self.pool_2a(self._unit(self.conv_1a, x))
+        x = self.pool_3a(self._unit(self._conv_2, x))
         for name in self.mixed_names:
             if name == 'mixed_4b':
                 x = self.pool_4a(x)
             elif name == 'mixed_5b':
                 x = self.pool_5a(x)
-            x = getattr(self, name)(x)
+            x = self._unit(getattr(self, name), x)
         return x

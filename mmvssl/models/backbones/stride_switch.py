@@ -2,7 +2,9 @@
 from contextlib import contextmanager
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
+import torch
 import torch.nn as nn
+import torch.utils.checkpoint as cp
 from mmaction.models.backbones.resnet3d import Bottleneck3d, ResNet3d
 from torch import Tensor
 
@@ -39,6 +41,11 @@ class StrideSwitchResNet3d(ResNet3d):
         feat = backbone(video, stride_mode='dense')        # named mode
         with backbone.stride_mode((1, 1, 1, 2)):           # explicit strides
             feat = backbone(video)
+
+    Activation checkpointing (``with_cp=True``): the blocks' own
+    checkpointing (mmaction2's) would recompute them in the backward pass
+    after the strides were restored, so this backbone checkpoints each
+    block itself with a function that sets the forward's strides again.
 
     Args:
         depth (int): 18 or 34 (BasicBlock3d); 50+ (Bottleneck3d) also work.
@@ -87,6 +94,9 @@ class StrideSwitchResNet3d(ResNet3d):
         self.temporal_stride_modes = {}
         for name, strides in dict(temporal_stride_modes).items():
             self.temporal_stride_modes[str(name)] = self._check(strides, name)
+        for name in self.res_layers:  # checkpointing is done in forward
+            for block in getattr(self, name):
+                block.with_cp = False
 
     # ----------------------------------------------------------- switching
     def _strided_convs(self, stage: int) -> List[nn.Conv3d]:
@@ -147,10 +157,35 @@ class StrideSwitchResNet3d(ResNet3d):
     def forward(self, x: Tensor, stride_mode: StrideMode = None):
         """``(B, C, T, H, W)`` -> features of ``out_indices`` with the
         strides of ``stride_mode`` (None: the defaults)."""
+        if self.with_cp and torch.is_grad_enabled():
+            return self._forward_checkpointed(x, self.resolve_mode(
+                stride_mode))
         if stride_mode is None:
             return super().forward(x)
         with self.stride_mode(stride_mode):
             return super().forward(x)
+
+    def _block(self, block: nn.Module, x: Tensor,
+               strides: Tuple[int, ...]) -> Tensor:
+        with self.stride_mode(strides):
+            return block(x)
+
+    def _forward_checkpointed(self, x: Tensor, strides: Tuple[int, ...]):
+        """:meth:`ResNet3d.forward` with every residual block
+        checkpointed; the recomputation sets ``strides`` again."""
+        x = self.conv1(x)
+        if self.with_pool1:
+            x = self.maxpool(x)
+        outs = []
+        for i, name in enumerate(self.res_layers):
+            for block in getattr(self, name):
+                x = cp.checkpoint(self._block, block, x, strides,
+                                  use_reentrant=False)
+            if i == 0 and self.with_pool2:
+                x = self.pool2(x)
+            if i in self.out_indices:
+                outs.append(x)
+        return outs[0] if len(outs) == 1 else tuple(outs)
 
     def temporal_downsampling(self, mode: StrideMode = None) -> int:
         """Input frames per output feature frame in ``mode``."""

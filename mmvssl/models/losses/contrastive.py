@@ -12,10 +12,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from mmvssl.models.utils.precision import float32_island
 from mmvssl.ops import (gather_no_grad, gather_with_grad, global_row_offset,
                         masked_mean_over_processes)
 
 
+@float32_island
 def info_nce(query: Tensor,
              keys: Tensor,
              pos_index: Tensor,
@@ -62,6 +64,7 @@ def _one_direction(z_a: Tensor, all_a: Tensor, all_b: Tensor, offset: int,
     return losses.mean(), acc
 
 
+@float32_island
 def nt_xent(z1: Tensor,
             z2: Tensor,
             temperature: float = 0.1,
@@ -126,6 +129,7 @@ def argmax_positive(src: Tensor, tgt: Tensor,
         return sim.argmax(dim=2)
 
 
+@float32_island
 def region_info_nce(pred: Tensor,
                     target: Tensor,
                     pos_index: Tensor,

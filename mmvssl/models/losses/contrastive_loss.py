@@ -5,6 +5,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
+from mmvssl.models.utils.precision import float32_island
 from mmvssl.registry import MODELS
 from .contrastive import argmax_positive, nt_xent, region_info_nce
 
@@ -37,6 +38,7 @@ class InfoNCELoss(nn.Module):
         self.gather_distributed = gather_distributed
         self.loss_weight = loss_weight
 
+    @float32_island
     def forward(self, z1: Tensor, z2: Tensor) -> Dict[str, Tensor]:
         out = nt_xent(
             F.normalize(z1, dim=-1),
@@ -84,6 +86,7 @@ class RegionInfoNCELoss(nn.Module):
         self.loss_weight = loss_weight
         self.gather_distributed = gather_distributed
 
+    @float32_island
     def forward(self,
                 pred_ab: Tensor,
                 pred_ba: Tensor,

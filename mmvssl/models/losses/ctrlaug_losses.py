@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmvssl.models.heads.ctrlaug_heads import permutations
+from mmvssl.models.utils.precision import float32_island
 from mmvssl.ops import (gather_no_grad, gather_with_grad, global_row_offset,
                         masked_mean_over_processes)
 from mmvssl.registry import MODELS
@@ -53,6 +54,7 @@ def grad_reverse(x: Tensor, coeff: float = 1.0) -> Tensor:
     return _GradReverse.apply(x, float(coeff))
 
 
+@float32_island
 def log_mean_exp(x: Tensor, mask: Optional[Tensor] = None) -> Tensor:
     """``log(mean(exp(x)))`` over all entries (or the ``mask``-ed ones),
     computed stably."""
@@ -61,6 +63,7 @@ def log_mean_exp(x: Tensor, mask: Optional[Tensor] = None) -> Tensor:
     return torch.logsumexp(x.reshape(-1), 0) - math.log(max(x.numel(), 1))
 
 
+@float32_island
 def donsker_varadhan(joint: Tensor,
                      marginal: Tensor,
                      joint_mask: Optional[Tensor] = None,
@@ -72,6 +75,7 @@ def donsker_varadhan(joint: Tensor,
     return j.mean() - log_mean_exp(marginal, marginal_mask)
 
 
+@float32_island
 def soft_region_contrast(query: Tensor,
                          keys: Tensor,
                          target: Tensor,
@@ -240,6 +244,7 @@ class SoftRegionContrastLoss(nn.Module):
             cells = self.projector(cells)
         return F.normalize(cells, dim=-1)
 
+    @float32_island
     def forward(self, batch: LocalGlobalBatch) -> Dict[str, Tensor]:
         if batch.correspondence is None:
             raise ValueError('SoftRegionContrastLoss needs '
@@ -313,6 +318,7 @@ class LowLevelMILoss(nn.Module):
         self.clamp_lg = clamp_lg
         self.gather_distributed = gather_distributed
 
+    @float32_island
     def forward(self, batch: LocalGlobalBatch) -> Dict[str, Tensor]:
         B, K = batch.batch_size, batch.num_clips
         x = batch.clip_vecs.flatten(0, 1)  # (B K, C), row = b K + k
@@ -399,6 +405,7 @@ class TemporalDependencyLoss(nn.Module):
         self.num_orders = num_orders
         self.loss_weight = loss_weight
 
+    @float32_island
     def forward(self, batch: LocalGlobalBatch) -> Dict[str, Tensor]:
         clips, video = batch.clip_vecs, batch.video_vecs
         B, K, C = clips.shape
@@ -436,6 +443,7 @@ class ClipOrderLoss(nn.Module):
         self.head = MODELS.build(head)
         self.loss_weight = loss_weight
 
+    @float32_island
     def forward(self, batch: LocalGlobalBatch) -> Dict[str, Tensor]:
         clips = batch.clip_vecs
         B = clips.shape[0]
@@ -485,6 +493,7 @@ class LocalGlobalNCELoss(nn.Module):
                 gather_distributed=gather_distributed,
                 loss_weight=loss_weight))
 
+    @float32_island
     def forward(self, batch: LocalGlobalBatch) -> Dict[str, Tensor]:
         clips, video = batch.clip_vecs, batch.video_vecs
         B, K, C = clips.shape

@@ -10,7 +10,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from mmvssl.models.utils.precision import float32_island
 
+
+@float32_island
 def normalized_mse(pred: Tensor, target: Tensor) -> Tensor:
     """BYOL's regression loss: mean over the batch of
     ``|| p / |p| - sg(z) / |z| ||^2 = 2 - 2 cos(p, z)``."""
@@ -19,6 +22,7 @@ def normalized_mse(pred: Tensor, target: Tensor) -> Tensor:
     return (2. - 2. * (p * z).sum(dim=-1)).mean()
 
 
+@float32_island
 def negative_cosine(pred: Tensor, target: Tensor) -> Tensor:
     """SimSiam's ``D(p, z) = -cos(p, sg(z))``, averaged over the batch."""
     p = F.normalize(pred, dim=-1)
@@ -26,6 +30,7 @@ def negative_cosine(pred: Tensor, target: Tensor) -> Tensor:
     return -(p * z).sum(dim=-1).mean()
 
 
+@float32_island
 def queue_info_nce(query: Tensor, key: Tensor, queue: Tensor,
                    temperature: float) -> Dict[str, Tensor]:
     """MoCo's InfoNCE: the positive of ``query[i]`` is ``key[i]``, the
@@ -50,6 +55,7 @@ def queue_info_nce(query: Tensor, key: Tensor, queue: Tensor,
     return dict(loss=loss, acc=acc)
 
 
+@float32_island
 def masked_cross_entropy(logits: Tensor, labels: Tensor,
                          ignore_index: int = -1) -> Dict[str, Tensor]:
     """Cross-entropy averaged over the samples whose label is not
