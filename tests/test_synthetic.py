@@ -172,8 +172,16 @@ def test_boxes_inside_frame(bench, meta):
             roles = [o['role'] for o in rec['objects']]
             assert roles.count('actor') == 1
             for o in rec['objects']:
+                if o['role'] == 'distractor':  # v2: they enter and leave
+                    on = [bx is not None for bx in o['boxes']]
+                    o['boxes'] = [bx for bx in o['boxes'] if bx is not None]
+                    if not o['boxes']:
+                        continue
+                    o['visible'] = [v for v, k in zip(o['visible'], on)
+                                    if k]
                 b = np.array(o['boxes'], float)
-                assert b.shape == (meta['video']['num_frames'], 4)
+                if o['role'] != 'distractor':
+                    assert b.shape == (meta['video']['num_frames'], 4)
                 assert (b[:, :2] >= 0).all() and (b[:, 2] <= w).all()
                 assert (b[:, 3] <= h).all() and (b[:, 2:] > b[:, :2]).all()
                 vis = np.array(o['visible'])
@@ -355,3 +363,146 @@ def test_orbit_direction():
         cross = v[:-1, 0] * v[1:, 1] - v[:-1, 1] * v[1:, 0]
         # image y axis points down: clockwise on screen = positive cross
         assert (np.sign(cross) == sign).all()
+
+
+# ------------------------------------------------------ benchmark v2 design
+def _plan_scenes(preset, seed=0, **overrides):
+    from mmvssl.datasets.synthetic import generator
+    from mmvssl.datasets.synthetic.presets import get_preset
+    cfg = get_preset(preset, **overrides)
+    _, videos, _ = generator.plan(cfg)
+    return cfg, videos, [generator.clip_scene(j, cfg, seed) for j in videos]
+
+
+def _window_overlap(a, b):
+    """Intersection over area of ``a`` of two (x0, y0, x1, y1) windows."""
+    w = max(0., min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0., min(a[3], b[3]) - max(a[1], b[1]))
+    return w * h / ((a[2] - a[0]) * (a[3] - a[1]))
+
+
+def test_v2_background_changes_over_time():
+    """Two clips 2 s apart share little backdrop (v2), everything (v1)."""
+    from mmvssl.datasets.synthetic import assets, scene
+    for preset, lo, hi in (('tiny', 0., 0.4), ('v1-tiny', 0.75, 1.)):
+        cfg, videos, scenes = _plan_scenes(preset)
+        t = scene.frame_times(cfg['num_frames'], cfg['fps'])
+        k = int(2 * cfg['fps'])
+        for job, sc in zip(videos, scenes):
+            s, c = scene.camera_at(sc['camera'], t, cfg['width'],
+                                   cfg['height'])
+            win = scene.background_window(sc['background'], t, s, c,
+                                          cfg['width'], cfg['height'])
+            ov = max(_window_overlap(win[i], win[i + k])
+                     for i in range(len(t) - k))
+            assert lo <= ov <= hi, (preset, job['rel_path'], ov)
+            if preset.startswith('v1'):
+                continue
+            # the travelling window never leaves the photograph
+            ph, pw = assets.photo(sc['background']['photo']).shape[:2]
+            assert win[:, :2].min() >= -1e-6
+            assert (win[:, 2] <= pw + 1e-6).all()
+            assert (win[:, 3] <= ph + 1e-6).all()
+
+
+def test_v2_light_and_colours_drift():
+    from mmvssl.datasets.synthetic import scene
+    from mmvssl.datasets.synthetic.render import actor_colours
+    cfg, _, scenes = _plan_scenes('tiny')
+    t = scene.frame_times(cfg['num_frames'], cfg['fps'])
+    for sc in scenes:
+        light = scene.light_at(sc['light'], t)
+        assert light.shape == (len(t), 3)
+        assert np.ptp(light[:, 0]) > 0.1  # the gain moves by > 10%
+        look = sc['objects'][0]['look']
+        c0, c1 = actor_colours(look, 0.), actor_colours(look, 1.)
+        assert np.abs(np.concatenate(c0) - np.concatenate(c1)).max() > 5
+        assert np.array_equal(np.concatenate(c0),
+                              np.asarray(look['colours'], np.float32).ravel())
+    _, _, v1 = _plan_scenes('v1-tiny')
+    assert all('light' not in sc and 'colours_end' not in
+               sc['objects'][0]['look'] for sc in v1)
+
+
+def test_v2_rendered_frames_drift(bench):
+    """The rendered pixels change: the mean colour of whole frames drifts
+    (light) and the background far from the actor changes."""
+    import decord
+    p, _ = _list(osp.join(bench, 'kinetics', 'train_list.txt'))[0]
+    vr = decord.VideoReader(osp.join(bench, 'videos', p), num_threads=1)
+    fr = vr.get_batch(list(range(len(vr)))).asnumpy().astype(np.float32)
+    assert np.ptp(fr.mean(axis=(1, 2, 3))) > 5
+    assert np.abs(fr[0] - fr[50]).mean() > 15
+
+
+def test_v2_distractors_enter_and_leave(bench):
+    n_changes = 0
+    for split in ('train', 'val'):
+        for rec in _objects(bench, split).values():
+            for o in rec['objects']:
+                if o['role'] != 'distractor':
+                    continue
+                on = np.array([b is not None for b in o['boxes']])
+                n_changes += int(on.any() and not on.all())
+    assert n_changes > 0
+
+
+def test_scene_labels(bench, meta):
+    kin = osp.join(bench, 'kinetics')
+    scenes = _lines(osp.join(kin, 'scene_classes.txt'))
+    assert scenes == [s['name'] for s in meta['scenes']]
+    for split in ('train', 'val'):
+        acts = _list(osp.join(kin, f'{split}_list.txt'))
+        sc = _list(osp.join(kin, f'{split}_list_scene.txt'))
+        assert [p for p, _ in acts] == [p for p, _ in sc]
+        assert all(0 <= lab < len(scenes) for _, lab in sc)
+    # the label is the backdrop's photograph, as rendered
+    from mmvssl.datasets.synthetic import generator
+    from mmvssl.datasets.synthetic.presets import get_preset
+    cfg = get_preset('tiny')
+    _, videos, _ = generator.plan(cfg)
+    labels = dict(_list(osp.join(kin, 'train_list_scene.txt')) +
+                  _list(osp.join(kin, 'val_list_scene.txt')))
+    for job in videos:
+        sc = generator.clip_scene(job, cfg, meta['seed'])
+        assert labels[job['rel_path']] == sc['background']['scene_id']
+    # the default preset: every photograph in both splits (a shared label
+    # vocabulary), val groups drawn apart from train groups
+    _, videos, scs = _plan_scenes('default')
+    by_split = {s: {sc['background']['photo'] for j, sc in zip(videos, scs)
+                    if j['split'] == s} for s in ('train', 'val')}
+    assert by_split['train'] == by_split['val'] == set(
+        s['name'] for s in meta['scenes'])
+
+
+@pytest.mark.parametrize('bias,lo,hi', [(0., 0., 0.25), (0.5, 0.4, 0.75),
+                                        (1., 1., 1.)])
+def test_scene_bias(bias, lo, hi):
+    """scene_bias = P(an action's group uses the action's own photograph);
+    at 0 the scene is independent of the labels."""
+    from mmvssl.datasets.synthetic import assets
+    cfg, videos, scenes = _plan_scenes('default', scene_bias=bias)
+    n = len(assets.COLOUR_PHOTOS)
+    own = [sc['background']['scene_id'] == j['action'] % n
+           for j, sc in zip(videos, scenes)]
+    assert lo <= np.mean(own) <= hi
+    if bias == 0:
+        # independence of scene and appearance / motion: no appearance or
+        # motion takes more than twice its share of any photograph
+        for key in ('appearance_id', 'motion_id'):
+            k = max(j[key] for j in videos) + 1
+            for s in range(n):
+                sel = [j[key] for j, sc in zip(videos, scenes)
+                       if sc['background']['scene_id'] == s]
+                if len(sel) >= 16:
+                    share = np.bincount(sel, minlength=k) / len(sel)
+                    assert share.max() < 2.5 / k, (key, s, share)
+
+
+def test_v1_preset_unchanged():
+    """The v1 design stays available: no v2 nuisance is on."""
+    from mmvssl.datasets.synthetic.presets import get_preset
+    v1 = get_preset('v1')
+    assert v1['version'] == 1 and v1['background_travel'] == (0., 0.)
+    assert v1['actor_size'] == (30., 40.) and not v1['distractor_transit']
+    assert get_preset('default')['version'] == 2

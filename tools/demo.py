@@ -24,15 +24,42 @@ import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
-# method -> (pretraining config, branch of the backbone that is evaluated)
+# method -> its pretraining config, the branch of the backbone that is
+# evaluated, and the factors it is built to learn (the acceptance check of
+# the leaderboard: pretrained beats its random twin on them)
 METHODS = {
-    'constcl': ('configs/constcl/r3d18_synthetic.py', 'global'),
-    'cvrl': ('configs/cvrl/r3d18_synthetic.py', None),
-    'cstp': ('configs/stor/cstp_r3d18_synthetic.py', None),
-    'ctrlaug': ('configs/ctrlaug/r3d18_synthetic.py', None),
+    'constcl': dict(config='configs/constcl/r3d18_synthetic.py',
+                    branch='global', targets=('appearance', 'action')),
+    'cvrl': dict(config='configs/cvrl/r3d18_synthetic.py',
+                 targets=('appearance', 'action')),
+    'simclr': dict(config='configs/stor/simclr_r3d18_synthetic.py',
+                   targets=('appearance', )),
+    'moco': dict(config='configs/stor/moco_r3d18_synthetic.py',
+                 targets=('appearance', )),
+    'byol': dict(config='configs/stor/byol_r3d18_synthetic.py',
+                 targets=('appearance', )),
+    'simsiam': dict(config='configs/stor/simsiam_r3d18_synthetic.py',
+                    targets=('appearance', )),
+    # CSTP = BYOL + the STOR / playback-rate / rotation pretexts
+    'cstp': dict(config='configs/stor/cstp_r3d18_synthetic.py',
+                 targets=('motion', )),
+    'cstp-simclr': dict(config='configs/stor/cstp-simclr_r3d18_synthetic.py',
+                        targets=('motion', )),
+    'cstp-moco': dict(config='configs/stor/cstp-moco_r3d18_synthetic.py',
+                      targets=('motion', )),
+    'cstp-simsiam': dict(
+        config='configs/stor/cstp-simsiam_r3d18_synthetic.py',
+        targets=('motion', )),
+    'ctrlaug': dict(config='configs/ctrlaug/r3d18_synthetic.py',
+                    targets=('motion', )),
+    'supervised': dict(config='configs/supervised/r3d18_synthetic.py',
+                       targets=('action', ), num_classes_key=(
+                           'model.head.num_classes')),
 }
 STAGES = ('data', 'pretrain', 'features', 'report')
-FACTORS = ('action', 'appearance', 'motion')
+# probes; 'scene' only where the benchmark has scene labels (v2)
+FACTORS = ('action', 'appearance', 'motion', 'scene')
+PRESETS = ('default', 'small', 'tiny', 'easy', 'v1', 'v1-tiny')
 
 
 def log(msg):
@@ -41,9 +68,14 @@ def log(msg):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--method', default='constcl', choices=sorted(METHODS))
-    p.add_argument('--preset', default='default',
-                   choices=['tiny', 'small', 'default'])
+    p.add_argument('--method', default='constcl',
+                   choices=sorted(METHODS) + ['all'],
+                   help="a method, or 'all': every method in turn, then "
+                   'the leaderboard (work_dirs/demo/leaderboard.*)')
+    p.add_argument('--methods', nargs='+', default=None,
+                   choices=sorted(METHODS),
+                   help="with --method all: run only these")
+    p.add_argument('--preset', default='default', choices=PRESETS)
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--data-root', default=None,
                    help='benchmark folder (default data/synthetic, or '
@@ -163,7 +195,7 @@ def _feature_loader(args, cfg, split):
                       collate_fn=pseudo_collate, shuffle=False)
 
 
-def _build_backbone(cfg, branch, ckpt):
+def _build_backbone(cfg, branch, ckpt, seed=0):
     import copy
 
     import torch
@@ -173,7 +205,9 @@ def _build_backbone(cfg, branch, ckpt):
     bb_cfg = copy.deepcopy(cfg.model.backbone)
     if branch is not None:
         bb_cfg['out_branch'] = branch
-    torch.manual_seed(0)
+    # the random twin is seeded by the demo's seed (the same draw on every
+    # rerun); the pretrained one is overwritten by its checkpoint
+    torch.manual_seed(seed)
     backbone = MODELS.build(bb_cfg)
     backbone.init_weights()
     if ckpt is not None:
@@ -230,7 +264,8 @@ def stage_features(args, cfg, ckpt, branch):
             out[init] = dict(np.load(path))
         else:
             todo[init] = _build_backbone(
-                cfg, branch, ckpt if init == 'pretrained' else None)
+                cfg, branch, ckpt if init == 'pretrained' else None,
+                seed=args.seed)
     if not todo:
         return out
     res = {init: {} for init in todo}
@@ -260,6 +295,13 @@ def _factor_labels(data_root, split, factor):
     return _read_list(data_root, split, factor)[1]
 
 
+def _factors(data_root):
+    """The probed factors the benchmark has labels for (v1 benchmarks have
+    no scene lists)."""
+    return [f for f in FACTORS if f == 'action' or osp.isfile(
+        osp.join(data_root, 'kinetics', f'train_list_{f}.txt'))]
+
+
 def _train_groups(data_root):
     """UCF-style group of every train video (``..._gGG_cCC.mp4``): the
     clips of a group share their background scene."""
@@ -281,9 +323,10 @@ def stage_report(args, feats):
     groups = _train_groups(args.data_root)
     rows, cis, chosen = {}, {}, {}
     n_val = len(next(iter(feats.values()))['val_labels'])
+    factors = _factors(args.data_root)
     for init, res in feats.items():
         row, ci = {}, {}
-        for factor in FACTORS:
+        for factor in factors:
             ytr = _factor_labels(args.data_root, 'train', factor)
             yva = _factor_labels(args.data_root, 'val', factor)
             if len(set(groups)) > 1:
@@ -305,14 +348,14 @@ def stage_report(args, feats):
             ci[key] = proportion_ci95(value, n_val)
         rows[init], cis[init] = row, ci
     chance = {}
-    for factor in FACTORS:
+    for factor in factors:
         yva = _factor_labels(args.data_root, 'val', factor)
         chance[f'probe {factor}'] = 100.0 / len(set(yva.tolist()))
     cols = list(next(iter(rows.values())).keys())
     lines = [f'# mmvssl demo: {args.method} on the synthetic benchmark '
              f'({args.preset}, seed {args.seed})', '',
              'Linear probe top-1 (%) on frozen features of the val split '
-             '(action, appearance-only and motion-only labels) and '
+             f'({", ".join(factors)} labels) and '
              'retrieval R@k (%) of val queries against the train gallery; '
              f'+- is the 95% interval of a proportion on {n_val} val '
              'videos. Probe weight decay chosen by leave-one-group-out '
@@ -331,7 +374,11 @@ def stage_report(args, feats):
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(dict(rows=rows, ci95=cis, chance=chance, probe=chosen,
                        method=args.method, preset=args.preset,
-                       seed=args.seed, num_val=n_val), f, indent=2)
+                       seed=args.seed, num_val=n_val,
+                       targets=list(METHODS[args.method]['targets']),
+                       config=args.config,
+                       knn=knn_curve(osp.join(args.work_dir, 'pretrain')),
+                       timing=getattr(args, 'timing', {})), f, indent=2)
     _plot(args, rows, chance, cols, cis)
     print('\n' + table)
     log(f'report: {osp.join(args.work_dir, "results.md")} and results.png')
@@ -366,38 +413,87 @@ def _plot(args, rows, chance, cols, cis):
     plt.close(fig)
 
 
+def knn_curve(pretrain_dir):
+    """``[[step, knn/top1], ...]`` of a pretraining, from the scalars that
+    mmengine's ``LocalVisBackend`` wrote in every run folder (an
+    interrupted and resumed pretraining has several; later runs win)."""
+    import glob
+    points = {}
+    for path in sorted(glob.glob(osp.join(pretrain_dir, '*', 'vis_data',
+                                          'scalars.json'))):
+        with open(path) as f:
+            for line in f:
+                rec = json.loads(line)
+                if 'knn/top1' in rec:
+                    points[int(rec['step'])] = float(rec['knn/top1'])
+    return [[k, points[k]] for k in sorted(points)]
+
+
+def run_method(args, method):
+    """All four stages of one method; returns its report rows."""
+    import argparse as ap
+    margs = ap.Namespace(**vars(args))
+    margs.method = method
+    spec = METHODS[method]
+    margs.config = args.config or spec['config']
+    if not osp.isfile(margs.config):
+        raise SystemExit(f'no pretraining config {margs.config} for method '
+                         f'{method!r}')
+    margs.work_dir = osp.join(args.work_dir, method)
+    os.makedirs(margs.work_dir, exist_ok=True)
+    margs.cfg_options = list(args.cfg_options)
+    if spec.get('num_classes_key'):
+        with open(osp.join(args.data_root, 'meta.json')) as f:
+            n_cls = json.load(f)['counts']['actions']
+        margs.cfg_options.append(f"{spec['num_classes_key']}={n_cls}")
+
+    from mmengine.config import Config, DictAction
+    cfg = Config.fromfile(margs.config)
+    if margs.cfg_options:
+        ns = argparse.Namespace()
+        DictAction(option_strings=[], dest='o')(None, ns, margs.cfg_options)
+        cfg.merge_from_dict(ns.o)
+    timing = {}
+    t0 = time.time()
+    ckpt = stage_pretrain(margs, cfg)
+    timing['pretrain_s'] = round(time.time() - t0, 1)
+    t0 = time.time()
+    feats = stage_features(margs, cfg, ckpt, spec.get('branch'))
+    timing['features_s'] = round(time.time() - t0, 1)
+    margs.timing = timing
+    return stage_report(margs, feats)
+
+
 def main(argv=None):
     args = parse_args(argv)
     os.chdir(ROOT)
     if args.data_root is None:
         args.data_root = 'data/synthetic' if args.preset == 'default' \
             else f'data/synthetic_{args.preset}'
-    config, branch = METHODS[args.method]
-    args.config = args.config or config
-    if not osp.isfile(args.config):
-        raise SystemExit(f'no pretraining config {args.config} for method '
-                         f'{args.method!r}')
     # the synthetic configs read their data root from this variable
     # (mmengine's '{{$VAR:default}}' substitution)
     os.environ['MMVSSL_SYNTHETIC_ROOT'] = osp.abspath(args.data_root)
-    args.work_dir = osp.join(args.work_dir, args.method)
+    if args.method == 'all':
+        methods = args.methods or list(METHODS)
+        if args.config:
+            raise SystemExit('--config names one method\'s config; it '
+                             'cannot be used with --method all')
+    else:
+        methods = [args.method]
     os.makedirs(args.work_dir, exist_ok=True)
     t0 = time.time()
     stage_data(args)
 
     import mmvssl  # noqa: F401
-    from mmengine.config import Config, DictAction
-
+    from mmvssl.apis.leaderboard import write_leaderboard
     from mmvssl.utils import register_all_modules
     register_all_modules(init_default_scope=True)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        ns = argparse.Namespace()
-        DictAction(option_strings=[], dest='o')(None, ns, args.cfg_options)
-        cfg.merge_from_dict(ns.o)
-    ckpt = stage_pretrain(args, cfg)
-    feats = stage_features(args, cfg, ckpt, branch)
-    stage_report(args, feats)
+    for method in methods:
+        log(f'=== {method} ===')
+        run_method(args, method)
+    # every finished method of this work dir (this run's and earlier ones)
+    paths = write_leaderboard(args.work_dir)
+    log('leaderboard: ' + ', '.join(paths))
     log(f'done in {(time.time() - t0) / 60:.1f} min')
 
 

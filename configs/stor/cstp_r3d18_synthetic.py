@@ -12,6 +12,9 @@ _base_ = [
 
 feat_dim = 128  # R3D-18 (BasicBlock) of base width 16: 16 * 8
 emb_dim = 64
+projector = dict(
+    _base_.projector, in_channels=feat_dim, hid_channels=512,
+    out_channels=emb_dim)
 model = dict(
     backbone=dict(
         _delete_=True,
@@ -27,14 +30,42 @@ model = dict(
         inflate=(1, 1, 1, 1),
         zero_init_residual=False),
     contrastive_head=dict(
-        projector=dict(
-            in_channels=feat_dim, hid_channels=512, out_channels=emb_dim),
+        projector=projector,
         predictor=dict(
             in_channels=emb_dim, hid_channels=512, out_channels=emb_dim)),
     pretext_heads=dict(
         pcls=dict(in_channels=feat_dim, num_classes=3),
         rcls=dict(in_channels=feat_dim),
         ocls=dict(in_channels=feat_dim, hid_channels=feat_dim)))
+
+# the contrastive frameworks of the synthetic rows, declared once: the plain
+# baselines ({simclr,moco,byol,simsiam}_r3d18_synthetic.py) use them as
+# their head, the CSTP variants (cstp-{simclr,moco,simsiam}_r3d18_
+# synthetic.py) as their contrastive_head (this file: BYOL)
+simclr_head = dict(
+    type='SimCLRHead',
+    projector=projector,
+    temperature=0.1)
+# a queue of 256 keys (fewer than the 432 training videos), momentum 0.99
+# for the short run, temperature 0.2
+moco_head = dict(
+    type='MoCoHead',
+    projector=projector,
+    queue_len=256,
+    feat_dim=emb_dim,
+    temperature=0.2,
+    momentum=0.99)
+# bottleneck predictor 64 -> 16 -> 64
+simsiam_head = dict(
+    type='SimSiamHead',
+    projector=projector,
+    predictor=dict(
+        type='MLPProjectionNeck',
+        in_channels=emb_dim,
+        hid_channels=16,
+        out_channels=emb_dim,
+        num_hidden_layers=1,
+        normalize_inputs=False))
 
 # the CSTP schedule (SGD, cosine to 1e-5, weight decay 5e-4) in 3 epochs
 max_epochs = 3

@@ -9,8 +9,7 @@ model = dict(
     _delete_=True,
     type='SimCLR',
     backbone={{_base_.model.backbone}},
-    head=dict(projector={{_base_.model.contrastive_head.projector}},
-              temperature=0.1),
+    head={{_base_.simclr_head}},
     data_preprocessor={{_base_.model.data_preprocessor}})
 train_dataloader = dict(
     dataset=dict(

@@ -48,8 +48,13 @@ MOTIONS = {
         heading=0., jitter=15.),
 }
 
-# Every preset shares the scene model; only sizes differ.
-_COMMON = dict(
+# The scene model of benchmark v1 (wave 1): every nuisance of a video (the
+# background crop, the actor's two colours, the distractors) is fixed for the
+# whole video, so two clips of a video are told apart from other videos by
+# nuisance alone (docs/synthetic_benchmark.md). The keys after ``crf`` are
+# the v2 nuisances, all off here.
+_V1 = dict(
+    version=1,
     # recognition / tracking videos
     width=160,
     height=128,
@@ -65,6 +70,14 @@ _COMMON = dict(
     crf=18,
     x264_preset='veryfast',
     jpeg_quality=95,
+    # v2 nuisances (recognition / tracking videos only; AVA videos keep v1)
+    background_travel=(0., 0.),  # px/s the camera travels over the backdrop
+    light_drift=(0., 0.),  # amplitude of the global gain oscillation
+    white_balance_drift=(0., 0.),  # amplitude per colour channel
+    light_period=(2., 5.),  # s, of the gain / white-balance oscillations
+    actor_colour_drift=(0., 0.),  # share of the way to a second colour pair
+    distractor_transit=False,  # distractors cross the frame (enter / leave)
+    scene_bias=0.,  # P(an action's group uses the action's own photograph)
     # AVA-style videos
     ava_width=256,
     ava_height=192,
@@ -75,9 +88,27 @@ _COMMON = dict(
     ava_actors=(2, 3),
 )
 
-PRESETS = {
-    'tiny': dict(
-        _COMMON,
+# Benchmark v2 (the default): nuisances change over time as in real footage
+# while the actor's shape, texture and motion pattern persist. The camera
+# travels over a backdrop larger than the frame (clips 2 s apart share
+# little background), light and white balance drift, distractors enter and
+# leave, the actor's colours drift slowly; the actor is larger.
+_V2 = dict(
+    _V1,
+    version=2,
+    actor_size=(40., 52.),
+    num_distractors=(1, 3),
+    distractor_speed=(30., 60.),
+    occluder_prob=0.2,
+    background_travel=(55., 85.),
+    light_drift=(0.1, 0.25),
+    white_balance_drift=(0.04, 0.12),
+    actor_colour_drift=(0.3, 0.7),
+    distractor_transit=True,
+)
+
+_SIZES = dict(
+    tiny=dict(
         appearances=['brick_disc', 'gravel_square', 'coins_triangle'],
         motions=['slide_right', 'oscillate_h'],
         groups=2,  # UCF-style groups per action; the first val_groups -> val
@@ -87,8 +118,7 @@ PRESETS = {
         otb_sequences=3,
         got10k_sequences=(3, 2),  # (train, val)
     ),
-    'small': dict(
-        _COMMON,
+    small=dict(
         appearances=['brick_disc', 'gravel_square', 'coins_triangle',
                      'gravel_disc'],
         motions=['slide_right', 'slide_left', 'orbit_cw', 'oscillate_h'],
@@ -99,8 +129,7 @@ PRESETS = {
         otb_sequences=10,
         got10k_sequences=(20, 10),
     ),
-    'default': dict(
-        _COMMON,
+    default=dict(
         appearances=list(APPEARANCES),
         motions=['slide_right', 'slide_left', 'creep_right', 'orbit_cw',
                  'orbit_ccw', 'oscillate_h'],
@@ -111,6 +140,32 @@ PRESETS = {
         otb_sequences=20,
         got10k_sequences=(60, 20),
     ),
+)
+
+PRESETS = {
+    # v2 (the default design)
+    'tiny': dict(_V2, **_SIZES['tiny']),
+    'small': dict(_V2, **_SIZES['small']),
+    'default': dict(_V2, **_SIZES['default']),
+    # the sanity check's easy variant (tools/analysis/sanity_check.py):
+    # v2 nuisances, a large actor, at most one distractor, no occluder,
+    # two motions, more clips per group
+    'easy': dict(
+        _V2,
+        actor_size=(48., 56.),
+        num_distractors=(0, 1),
+        occluder_prob=0.,
+        appearances=list(APPEARANCES),
+        motions=['slide_right', 'orbit_cw'],
+        groups=4,
+        val_groups=1,
+        clips_per_group=6,
+        ava_videos=(1, 1),
+        otb_sequences=2,
+        got10k_sequences=(2, 1)),
+    # benchmark v1 (wave 1's default): every nuisance constant per video
+    'v1': dict(_V1, **_SIZES['default']),
+    'v1-tiny': dict(_V1, **_SIZES['tiny']),
 }
 
 

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from . import assets
-from .scene import camera_at, frame_times, object_centres
+from .scene import camera_at, frame_times, light_at, object_centres
 
 SPRITE_SCALE = 1.5  # sprite pixels per world pixel
 
@@ -82,8 +82,7 @@ def make_sprite(look, frame_h):
         alpha = _mask(look, size)
         if look['kind'] == 'actor':
             t = _crop(look, size, size, grey=True)[..., None]
-            c0 = np.asarray(look['colours'][0], np.float32)
-            c1 = np.asarray(look['colours'][1], np.float32)
+            c0, c1 = actor_colours(look, 0.)
             rgb = c0 * (1 - t) + c1 * t
         else:
             rgb = _crop(look, size, size, grey=False)
@@ -91,6 +90,32 @@ def make_sprite(look, frame_h):
     sprite = np.concatenate([rgb * alpha[..., None], alpha[..., None]], 2)
     return np.ascontiguousarray(sprite), np.array([(w - 1) / 2,
                                                    (h - 1) / 2])
+
+
+def actor_colours(look, progress):
+    """The actor's (dark, bright) colours, float32 (3,) each, at
+    ``progress`` in [0, 1] of the video (v2: linear drift towards
+    ``colours_end`` by ``colour_drift`` of the way)."""
+    c = np.asarray(look['colours'], np.float32)
+    if 'colours_end' in look:
+        w = np.float32(look['colour_drift'] * progress)
+        c = c * (1 - w) + np.asarray(look['colours_end'], np.float32) * w
+    return c[0], c[1]
+
+
+def _recolour(look, sprite):
+    """Per-frame sprite factory of an actor whose colours drift."""
+    size = sprite.shape[0]
+    tex = _crop(look, size, size, grey=True)[..., None]
+    alpha = sprite[..., 3:]
+
+    def at(progress):
+        c0, c1 = actor_colours(look, progress)
+        rgb = c0 * (1 - tex) + c1 * tex
+        return np.ascontiguousarray(
+            np.concatenate([rgb * alpha, alpha], 2))
+
+    return at
 
 
 def background_image(bg):
@@ -125,6 +150,14 @@ def render(scene):
     m_bg = np.zeros((len(t), 2, 3))
     m_bg[:, 0, 0] = m_bg[:, 1, 1] = b / s
     m_bg[:, :, 2] = b * (c - half / s[:, None]) + off
+    if 'travel' in bg:  # v2: the camera travels over the backdrop
+        m_bg[:, :, 2] += b * np.outer(t, bg['travel'])
+    light = light_at(scene['light'], t) if 'light' in scene else None
+    recolour = {
+        i: _recolour(o['look'], sprites[i][0])
+        for i, o in enumerate(objs) if 'colours_end' in o['look']
+    }
+    span = max(len(t) - 1, 1)
 
     # sprite -> screen affine maps and screen ROIs of every object
     poses = []
@@ -159,8 +192,10 @@ def render(scene):
             x0, y0, x1, y1 = int(x0[k]), int(y0[k]), int(x1[k]), int(y1[k])
             if x1 <= x0 or y1 <= y0:
                 continue
+            sprite = recolour[i](k / span) if i in recolour else \
+                sprites[i][0]
             warped = cv2.warpAffine(
-                sprites[i][0], m[k], (x1 - x0, y1 - y0),
+                sprite, m[k], (x1 - x0, y1 - y0),
                 flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                 borderValue=0)
             alpha = warped[..., 3]
@@ -175,6 +210,8 @@ def render(scene):
                 boxes[i] = (x0 + cols[0], y0 + rows[0], x0 + cols[-1] + 1,
                             y0 + rows[-1] + 1)
         visible = _visibility(order, layers, len(objs))
+        if light is not None:  # global illumination / white balance
+            frame *= light[k].astype(np.float32)
         out = np.clip(frame + 0.5, 0, 255).astype(np.uint8)
         yield out, boxes, visible
 

@@ -22,6 +22,9 @@ from .motion import (displacement, drift_motion, piecewise_displacement,
 from .presets import APPEARANCES
 
 _MARGIN = 1.0  # px kept free between an object and the frame border
+# the visible world grows by up to exp(0.05 * 3.2) = 1.17 when the camera
+# zooms out: room kept around a travelling window
+_ZOOM_MARGIN = 1.25
 
 
 def frame_times(num_frames, fps):
@@ -86,19 +89,107 @@ def _photo_crop(name, rng, frac):
         flip=bool(rng.integers(2)))
 
 
-def sample_background(cfg, rng, width, height):
-    name = assets.COLOUR_PHOTOS[rng.integers(len(assets.COLOUR_PHOTOS))]
+def sample_background(cfg, rng, width, height, preferred=None,
+                      travel=False):
+    """Backdrop of a video (or of a UCF-style group of clips).
+
+    ``preferred``: index into ``assets.COLOUR_PHOTOS`` of the photograph an
+    action prefers; with probability ``cfg['scene_bias']`` it is used
+    instead of a uniform draw (static bias on purpose; 0 by default).
+    ``travel``: scale the photo so that the camera can travel over it at
+    ``cfg['background_travel']`` px/s in any direction for the whole video
+    (:func:`sample_travel` then draws each clip's path).
+    """
+    bias = float(cfg.get('scene_bias', 0.))
+    if bias > 0 and preferred is not None and rng.uniform() < bias:
+        name = assets.COLOUR_PHOTOS[preferred % len(assets.COLOUR_PHOTOS)]
+    else:
+        name = assets.COLOUR_PHOTOS[rng.integers(len(assets.COLOUR_PHOTOS))]
     ph, pw = assets.photo(name).shape[:2]
-    b_max = min(0.8 * pw / width, 0.8 * ph / height)
+    v_max = float(cfg.get('background_travel', (0., 0.))[1])
+    if travel and v_max > 0:
+        span = v_max * cfg['num_frames'] / cfg['fps']
+        b_max = min(pw / (_ZOOM_MARGIN * width + span),
+                    ph / (_ZOOM_MARGIN * height + span))
+    else:
+        b_max = min(0.8 * pw / width, 0.8 * ph / height)
     b = float(rng.uniform(0.6, 1.0) * b_max)  # photo px per world px
     return dict(
         photo=name,
+        scene_id=int(assets.COLOUR_PHOTOS.index(name)),
         scale=b,
-        offset=[float(rng.uniform(0, pw - b * width)),
-                float(rng.uniform(0, ph - b * height))],
+        offset=[float(rng.uniform(0, max(pw - b * width, 0.))),
+                float(rng.uniform(0, max(ph - b * height, 0.)))],
         flip=bool(rng.integers(2)),
         gain=float(rng.uniform(0.55, 1.0)),
         blur=float(rng.uniform(0.3, 1.5)))
+
+
+def background_window(bg, t, s, c, width, height):
+    """Photo-pixel window ``(x0, y0, x1, y1)`` per frame (T, 4) that the
+    screen shows of backdrop ``bg`` (before flipping)."""
+    b = bg['scale']
+    half = np.array([width / 2, height / 2])
+    travel = np.outer(t, bg.get('travel', (0., 0.)))
+    lo = b * (c - half / s[:, None] + travel) + np.asarray(bg['offset'])
+    size = b * np.stack([width / s, height / s], 1)
+    return np.concatenate([lo, lo + size], 1)
+
+
+def sample_travel(cfg, rng, bg, t, s, c, width, height):
+    """Camera travel over the backdrop for one clip: a speed drawn from
+    ``cfg['background_travel']`` (world px/s), a uniform heading, and a
+    start offset drawn so the window never leaves the photo. Returns a new
+    backdrop dict with ``travel`` (px/s) and ``offset``."""
+    ph, pw = assets.photo(bg['photo']).shape[:2]
+    speed = float(rng.uniform(*cfg['background_travel']))
+    heading = float(rng.uniform(0, 2 * np.pi))
+    out = dict(bg)
+    for _ in range(20):
+        v = [speed * np.cos(heading), speed * np.sin(heading)]
+        out.update(travel=[float(x) for x in v], offset=[0., 0.])
+        win = background_window(out, t, s, c, width, height)
+        lo = -win[:, :2].min(0)
+        hi = np.array([pw, ph]) - win[:, 2:].max(0)
+        if np.all(lo <= hi):
+            out['offset'] = [float(x) for x in rng.uniform(lo, hi)]
+            return out
+        speed *= 0.8  # pragma: no cover - sample_background leaves room
+    raise RuntimeError(  # pragma: no cover
+        f'backdrop {bg["photo"]} too small for the camera travel')
+
+
+def sample_light(cfg, rng):
+    """Global illumination / white-balance drift of one video: sinusoids of
+    the frame gain and of each colour channel's gain."""
+    lo, hi = cfg['light_period']
+    return dict(
+        gain_amp=float(rng.uniform(*cfg['light_drift'])),
+        gain_period=float(rng.uniform(lo, hi)),
+        gain_phase=float(rng.uniform(0, 2 * np.pi)),
+        wb_amp=[float(x) for x in rng.uniform(
+            *cfg['white_balance_drift'], size=3)],
+        wb_period=[float(x) for x in rng.uniform(lo, hi, size=3)],
+        wb_phase=[float(x) for x in rng.uniform(0, 2 * np.pi, size=3)])
+
+
+def light_at(light, t):
+    """Per-frame, per-channel multiplier (T, 3) of a light drift record."""
+    t = np.asarray(t, dtype=np.float64)[:, None]
+    g = 1 + light['gain_amp'] * np.sin(
+        2 * np.pi * t / light['gain_period'] + light['gain_phase'])
+    wb = 1 + np.asarray(light['wb_amp']) * np.sin(
+        2 * np.pi * t / np.asarray(light['wb_period']) +
+        np.asarray(light['wb_phase']))
+    return g * wb
+
+
+def v2_enabled(cfg, key):
+    """Whether the v2 nuisance ``key`` is on in preset ``cfg``."""
+    val = cfg.get(key)
+    if isinstance(val, (tuple, list)):
+        return float(val[1]) > 0
+    return bool(val)
 
 
 def sample_actor_look(appearance, cfg, rng):
@@ -115,6 +206,16 @@ def sample_actor_look(appearance, cfg, rng):
         aspect=float(rng.uniform(0.85, 1.15)),
         angle=float(rng.uniform(-15, 15)))
     look.update(_photo_crop(tex, rng, (0.18, 0.32)))
+    if v2_enabled(cfg, 'actor_colour_drift'):
+        # the colours move linearly over the video towards a second pair
+        # (same distribution, same polarity rule); shape, texture and
+        # motion persist
+        c_dark2 = _random_colour(rng, dark=True)
+        c_bright2 = _random_colour(rng, dark=False)
+        if rng.integers(2):
+            c_dark2, c_bright2 = c_bright2, c_dark2
+        look['colours_end'] = [c_dark2, c_bright2]
+        look['colour_drift'] = float(rng.uniform(*cfg['actor_colour_drift']))
     return look
 
 
@@ -144,6 +245,10 @@ def _sample_distractors(cfg, rng, t, s, c, width, height):
     lo_n, hi_n = cfg['num_distractors']
     for _ in range(int(rng.integers(lo_n, hi_n + 1))):
         look = sample_distractor_look(cfg, rng)
+        if cfg.get('distractor_transit'):
+            objs.append(_transit_distractor(cfg, rng, look, t, width,
+                                            height))
+            continue
         mot = drift_motion(cfg['distractor_speed'], rng)
         d = displacement(mot, t)
         p0 = _place(d, look_radius(look), s, c, width, height, rng)
@@ -182,6 +287,22 @@ def _sample_distractors(cfg, rng, t, s, c, width, height):
     return objs
 
 
+def _transit_distractor(cfg, rng, look, t, width, height):
+    """A distractor that crosses the frame: it passes a random point of the
+    frame at a random time of the video at ``distractor_speed`` px/s, so it
+    enters and / or leaves during the video (off screen it has no box)."""
+    mot = drift_motion(cfg['distractor_speed'], rng)
+    q = rng.uniform([0, 0], [width, height])
+    t_cross = float(rng.uniform(t[0], t[-1]))
+    d_cross = displacement(mot, [t_cross])[0]
+    return dict(
+        role='distractor',
+        depth=int(rng.choice([0, 2])),
+        look=look,
+        segments=[(0., mot)],
+        p0=[float(v) for v in q - d_cross])
+
+
 def _place_actor(look, make_segments, t, s, c, width, height, rng,
                  tries=60):
     """Draw motion segments until the actor fits on screen; as a last resort
@@ -213,7 +334,12 @@ def sample_clip_scene(cfg, rng, appearance, motion, background=None):
     cam = sample_camera(cfg, rng)
     s, c = camera_at(cam, t, width, height)
     if background is None:
-        background = sample_background(cfg, rng, width, height)
+        background = sample_background(
+            cfg, rng, width, height,
+            travel=v2_enabled(cfg, 'background_travel'))
+    if v2_enabled(cfg, 'background_travel'):
+        background = sample_travel(cfg, rng, background, t, s, c, width,
+                                   height)
     look = sample_actor_look(appearance, cfg, rng)
     segments, p0, shrink = _place_actor(
         look, lambda: [(0., sample_motion(motion, rng))], t, s, c, width,
@@ -222,9 +348,13 @@ def sample_clip_scene(cfg, rng, appearance, motion, background=None):
         role='actor', depth=1, look=look, segments=segments,
         p0=[float(v) for v in p0], shrink=shrink, appearance=appearance)
     objects = [actor] + _sample_distractors(cfg, rng, t, s, c, width, height)
-    return dict(
+    out = dict(
         width=width, height=height, fps=cfg['fps'], num_frames=len(t),
         camera=cam, background=background, objects=objects)
+    if v2_enabled(cfg, 'light_drift') or v2_enabled(cfg,
+                                                    'white_balance_drift'):
+        out['light'] = sample_light(cfg, rng)
+    return out
 
 
 def sample_ava_scene(cfg, rng):

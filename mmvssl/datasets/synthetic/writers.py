@@ -12,6 +12,9 @@ import pickle
 
 import numpy as np
 
+# factor labels written beside the action lists (``{split}_list_{f}.txt``)
+FACTORS = ('appearance', 'motion', 'scene')
+
 INFOS_HEADER = ('The format of each line in this txt is '
                 '(video_path,annotation_path,start_frame_id,end_frame_id)')
 
@@ -44,11 +47,13 @@ def write_recognition(root, cfg, actions, videos):
     _write_lines(osp.join(kin, 'classes.txt'), [a['name'] for a in actions])
     _write_lines(osp.join(kin, 'appearance_classes.txt'), cfg['appearances'])
     _write_lines(osp.join(kin, 'motion_classes.txt'), cfg['motions'])
+    from .assets import COLOUR_PHOTOS
+    _write_lines(osp.join(kin, 'scene_classes.txt'), list(COLOUR_PHOTOS))
     for split in ('train', 'val'):
         vids = [v for v in videos if v['split'] == split]
         _write_lines(osp.join(kin, f'{split}_list.txt'),
                      [f"{v['rel_path']} {v['action']}" for v in vids])
-        for factor in ('appearance', 'motion'):
+        for factor in FACTORS:
             _write_lines(
                 osp.join(kin, f'{split}_list_{factor}.txt'),
                 [f"{v['rel_path']} {v[factor + '_id']}" for v in vids])

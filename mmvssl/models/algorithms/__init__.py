@@ -7,6 +7,7 @@ from .cvrl import CVRL
 from .moco import MoCo
 from .simclr import SimCLR
 from .simsiam import SimSiam
+from .supervised import SupervisedBaseline
 from .temporal_sampling import (build_frame_sampler, CenterFrameSampler,
                                 context_frame_indices, NearestFrameSampler,
                                 RandomFrameSampler)
@@ -15,5 +16,6 @@ __all__ = [
     'BaseSSLAlgorithm', 'ConSTCL', 'CVRL', 'CenterFrameSampler',
     'NearestFrameSampler', 'RandomFrameSampler', 'build_frame_sampler',
     'context_frame_indices', 'collect_view_geometry', 'CtrlAug', 'CSTP',
-    'ContrastiveBaseline', 'SimCLR', 'MoCo', 'BYOL', 'SimSiam'
+    'ContrastiveBaseline', 'SimCLR', 'MoCo', 'BYOL', 'SimSiam',
+    'SupervisedBaseline'
 ]

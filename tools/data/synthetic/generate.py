@@ -10,6 +10,12 @@ import os.path as osp
 import sys
 import time
 
+# load only the generator (not the whole mmvssl / torch stack)
+_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
+sys.path.insert(0, osp.join(_ROOT, 'mmvssl', 'datasets'))
+from synthetic.presets import PRESETS as PRESET_NAMES  # noqa: E402
+
 
 def parse_args():
     parser = argparse.ArgumentParser(
@@ -17,7 +23,7 @@ def parse_args():
         'videos + Kinetics / UCF101 / AVA / OTB / GOT-10k annotations)')
     parser.add_argument('--out', required=True, help='output directory')
     parser.add_argument(
-        '--preset', default='default', choices=['tiny', 'small', 'default'])
+        '--preset', default='default', choices=sorted(PRESET_NAMES))
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
         '--workers', type=int, default=None,
@@ -32,10 +38,6 @@ def parse_args():
 
 def main():
     args = parse_args()
-    # load only the generator (not the whole mmvssl / torch stack)
-    root = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-        osp.abspath(__file__)))))
-    sys.path.insert(0, osp.join(root, 'mmvssl', 'datasets'))
     from synthetic import generate
     start = time.time()
     meta = generate(

@@ -1,0 +1,8 @@
+# CSTP's pretexts (STOR, playback rate, rotation) with SimSiam as the
+# contrastive framework on the synthetic benchmark: the CPU twin of
+# cstp-simsiam_r2plus1d10_4xb15-300e_ucf101.py (Table 3, SimSiam rows), with
+# the head of the plain simsiam_r3d18_synthetic.py, so the two rows differ
+# only by the pretexts.
+_base_ = ['./cstp_r3d18_synthetic.py']
+
+model = dict(contrastive_head=dict(_delete_=True, **_base_.simsiam_head))

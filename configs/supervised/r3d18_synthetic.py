@@ -1,0 +1,25 @@
+# Supervised reference on the synthetic benchmark (the papers' supervised
+# rows): the CVRL / ConST-CL CPU backbone (R3D-18 of width 16, inherited,
+# not re-declared) trained on the train split's action labels with the
+# same clips, augmentations (both views, each a labelled sample), batch and
+# schedule as configs/cvrl/r3d18_synthetic.py, so that it gets about the
+# same wall time. It shows how much a linear probe can reach on the
+# benchmark's factors at all. `tools/demo.py --method supervised` sets
+# model.head.num_classes from the benchmark's meta.json (36 = default).
+_base_ = ['../cvrl/r3d18_synthetic.py']
+
+num_classes = 36
+model = dict(
+    _delete_=True,
+    type='SupervisedBaseline',
+    backbone={{_base_.model.backbone}},
+    head=dict(
+        type='I3DHead',
+        num_classes=num_classes,
+        in_channels={{_base_.feat_channels}},
+        spatial_type='avg',
+        dropout_ratio=0.5,
+        init_std=0.01,
+        average_clips='prob'),
+    view_indices=(0, 1),
+    data_preprocessor={{_base_.model.data_preprocessor}})
