@@ -20,7 +20,6 @@ custom_imports = dict(
     imports=['mmvssl', 'mmvssl.models.roi_heads'],
     allow_failed_imports=False)
 
-feat_channels = 2048  # R3D-50 res5
 # res5 without spatial stride: 16x feature stride, as mmaction2's AVA
 # backbones (SingleRoIExtractor3D's featmap_stride=16); changes no weight
 res5_stride_1 = (1, 2, 2, 1)
@@ -38,7 +37,7 @@ detector = dict(
             with_temporal_pool=True),  # features averaged over time
         shared_head=dict(
             type='ActionTransformerHead',
-            in_channels=feat_channels,
+            in_channels=2048,  # R3D-50 res5
             embed_dims=128,
             num_heads=2,
             num_layers=3,
