@@ -16,7 +16,9 @@ at hand (CUDA when present, else the CPU). The peak memory of each run is
 - CUDA: ``torch.cuda.max_memory_allocated`` (tensors only: add the CUDA
   context, about 0.5-1 GiB, which the safety margin covers);
 - CPU: the peak resident set size of the process (``VmHWM``), which also
-  counts the Python / torch runtime (so the fixed part is an over-estimate).
+  counts the Python / torch runtime (so the fixed part is an over-estimate);
+  the child runs with ``MALLOC_MMAP_THRESHOLD_=65536`` so that freed tensors
+  leave the resident set at once (glibc's default keeps them in the heap).
   CPU activations are what an fp32 GPU run stores (same tensors, same
   dtype); with ``--amp`` the CPU runs bfloat16 autocast, which stores what a
   bf16 GPU run stores up to kernel-specific workspaces.
@@ -33,6 +35,12 @@ by the ratio of ``T x H x W`` of the config's first view to the measured
 one (activations of convolutional networks scale with the number of
 input voxels; parts that do not, e.g. the MLP heads, are over-estimated).
 Use it where a full-size step is too slow or too big for the machine.
+
+The peak of a step is the larger of the activation peak (grows with the
+batch) and the optimizer-step peak (gradients + update temporaries, fixed).
+Measure at batch sizes whose activations exceed the latter (the tool warns
+when the smaller batch's activations are below twice the trainable
+weights), otherwise the slope, hence the per-sample figure, is too low.
 
 ``--amp``: bf16 autocast (as ``tools/train.py --amp``); a config whose
 ``optim_wrapper`` is already ``AmpOptimWrapper`` / ``AutocastOptimWrapper``
@@ -438,7 +446,10 @@ def measure_step(cfg, batch_size: int, scale=(1., 1.)) -> Dict:
         peak = _proc_status('VmHWM')
     finite = all(bool(torch.isfinite(v).all()) for k, v in losses.items()
                  if 'loss' in k)
+    params = sum(p.numel() * p.element_size() for p in model.parameters()
+                 if p.requires_grad)
     return dict(batch_size=batch_size, peak=peak, before=before,
+                param_bytes=params,
                 device='cuda' if cuda else 'cpu', full_shape=list(full),
                 shape=list(shape), finite=finite,
                 loss=float(sum(v for k, v in losses.items() if 'loss' in k)))
@@ -463,6 +474,11 @@ def measure(args, batch_size: int) -> Dict:
     """:func:`measure_step` in a fresh process (so that every batch size
     starts from the same allocator state and peak)."""
     env = dict(os.environ)
+    # glibc: serve every block >= 64 KiB by mmap and return it on free, so
+    # that the peak RSS follows the live tensors (with its default dynamic
+    # threshold freed activations stay in the heap and the peak over-counts
+    # recomputed / short-lived tensors, e.g. under checkpointing)
+    env.setdefault('MALLOC_MMAP_THRESHOLD_', str(64 << 10))
     repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
     env['PYTHONPATH'] = repo + os.pathsep + env.get('PYTHONPATH', '')
     proc = subprocess.run(_child_command(args, batch_size), env=env,
@@ -519,6 +535,12 @@ def estimate(args) -> Dict:
     fits = max_batch(line['fixed'], line['per_sample'], args.gpu_mem,
                      args.margin)
     device = points[0]['device']
+    # the optimizer step holds gradients + an update temporary (about twice
+    # the trainable weights); below that, the smaller batch's peak may be
+    # the optimizer step's and the slope is under-estimated
+    b1 = min(args.batch_sizes)
+    activations_dominate = (line['per_sample_measured'] * b1 >
+                            2 * points[0]['param_bytes'])
     return dict(
         config=args.config,
         device=device,
@@ -535,6 +557,7 @@ def estimate(args) -> Dict:
         config_batch_size=per_gpu,
         config_batch_need=need,
         max_batch_size=fits,
+        activations_dominate=activations_dominate,
         finite=all(p['finite'] for p in points))
 
 
@@ -565,6 +588,12 @@ def format_report(r: Dict) -> List[str]:
         f"largest per-GPU batch that fits {r['gpu_mem_gib']:g} GiB: "
         f"{r['max_batch_size']}",
     ]
+    if not r['activations_dominate']:
+        lines.append(
+            'WARNING: at the smaller batch the activations are below twice '
+            'the trainable weights: the peak may be the optimizer step\'s '
+            'and the per-sample figure too low; measure larger '
+            '--batch-sizes (or a larger --input-scale)')
     if not r['finite']:
         lines.append('WARNING: non-finite loss in a measured step')
     return lines
