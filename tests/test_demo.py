@@ -41,38 +41,38 @@ def test_demo_pipeline_tiny(tmp_path):
     assert 'features: reusing' in res.stdout
 
 
-@pytest.fixture(scope='module')
-def tiny_root(tmp_path_factory):
-    return str(tmp_path_factory.mktemp('synthetic') / 'tiny')
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize('method,options', [
-    ('cstp', ['train_cfg.max_epochs=1', 'train_dataloader.batch_size=4']),
-    # 4 intensity levels x 2 videos: the config's level-grouped batch
-    ('ctrlaug', ['train_cfg.max_epochs=1']),
-])
-def test_demo_other_methods_tiny(tiny_root, tmp_path, method, options):
-    """`make demo METHOD=cstp|ctrlaug`: pretraining, features of the
-    method's backbone and the report, on the tiny preset."""
+def test_demo_all_methods_tiny(tmp_path):
+    """`make demo METHOD=all` on the tiny preset: every method pretrains,
+    is evaluated next to its random twin, and lands in one leaderboard."""
+    sys.path.insert(0, osp.join(ROOT, 'tools'))
+    from demo import METHODS
     work = tmp_path / 'demo'
-    cmd = [sys.executable, 'tools/demo.py', '--method', method,
-           '--preset', 'tiny', '--data-root', tiny_root, '--work-dir',
-           str(work), '--num-clips', '1', '--cfg-options'] + options
+    data = tmp_path / 'synthetic_tiny'
+    cmd = [sys.executable, 'tools/demo.py', '--method', 'all', '--preset',
+           'tiny', '--data-root', str(data), '--work-dir', str(work),
+           '--num-clips', '1', '--cfg-options', 'train_cfg.max_epochs=1']
     env = dict(os.environ, OMP_NUM_THREADS='2')
     res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=900)
+                         text=True, timeout=3000)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    out = work / method
-    # the pretraining read the benchmark the demo generated (its config
-    # takes the folder from MMVSSL_SYNTHETIC_ROOT), not data/synthetic
-    dumped = [p for p in (out / 'pretrain').iterdir() if p.suffix == '.py']
-    assert len(dumped) == 1
-    assert osp.abspath(tiny_root) + '/videos' in dumped[0].read_text()
-    results = json.loads((out / 'results.json').read_text())
-    assert results['method'] == method
-    for init in ('pretrained', 'random'):
-        row = results['rows'][init]
-        assert 0.0 <= row['probe motion'] <= 100.0
-        assert 0.0 <= row['retrieval R@5'] <= 100.0
-    assert (out / 'results.png').stat().st_size > 10000
+    board = json.loads((work / 'leaderboard.json').read_text())
+    methods = [e['method'] for e in board['entries']]
+    assert sorted(methods) == sorted(METHODS)
+    for e in board['entries']:
+        # the pretraining read the benchmark the demo generated (its config
+        # takes the folder from MMVSSL_SYNTHETIC_ROOT), not data/synthetic
+        dumped = [p for p in (work / e['method'] / 'pretrain').iterdir()
+                  if p.suffix == '.py']
+        assert len(dumped) == 1, e['method']
+        assert str(data) + '/videos' in dumped[0].read_text()
+        assert e['columns'][:4] == ['probe action', 'probe appearance',
+                                    'probe motion', 'probe scene']
+        for init in ('pretrained', 'random'):
+            assert all(0.0 <= v <= 100.0 for v in e[init].values())
+        assert e['targets'] and set(e['checks']) == set(e['targets'])
+        # the kNN monitor ran before and after the pretraining
+        assert len(e['knn']) >= 2, e['method']
+    text = (work / 'leaderboard.md').read_text()
+    assert all(f'| {m} | pretrained |' in text for m in METHODS)
+    assert (work / 'leaderboard.png').stat().st_size > 20000

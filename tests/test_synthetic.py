@@ -487,6 +487,18 @@ def test_scene_bias(bias, lo, hi):
            for j, sc in zip(videos, scenes)]
     assert lo <= np.mean(own) <= hi
     if bias == 0:
+        # balanced: within each split every action sees every photograph
+        # equally often, to one video
+        for split in ('train', 'val'):
+            for a in {j['action'] for j in videos}:
+                ids = [sc['background']['scene_id']
+                       for j, sc in zip(videos, scenes)
+                       if j['action'] == a and j['split'] == split]
+                counts = np.bincount(ids, minlength=n)
+                if len(ids) >= n:
+                    assert counts.max() - counts.min() <= 1, (a, counts)
+                else:
+                    assert counts.max() == 1, (a, counts)
         # independence of scene and appearance / motion: no appearance or
         # motion takes more than twice its share of any photograph
         for key in ('appearance_id', 'motion_id'):

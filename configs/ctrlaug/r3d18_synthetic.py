@@ -13,10 +13,11 @@ _base_ = [
     '../_base_/models/ctrlaug_r3d18.py',
     '../_base_/datasets/ctrlaug_views.py',
     '../_base_/schedules/ctrlaug_adam_200e.py',
+    '../_base_/datasets/synthetic_knn.py',
 ]
 
 # the benchmark folder (`tools/demo.py` sets MMVSSL_SYNTHETIC_ROOT)
-data_root = '{{$MMVSSL_SYNTHETIC_ROOT:data/synthetic}}'
+data_root = _base_.synthetic_root
 input_size = 64
 feat_channels = 128
 max_epochs = 2
@@ -67,3 +68,26 @@ default_hooks = dict(
 demo_clip_len = _base_.clip_len
 demo_frame_interval = _base_.frame_interval
 demo_crop_size = input_size
+
+# the pretraining feature monitor of every synthetic config
+# (synthetic_knn.py) on this config's clip geometry
+knn_dataset = dict(
+    _base_.knn_dataset,
+    clip_sampler=dict(
+        _base_.knn_dataset.clip_sampler,
+        clip_len=demo_clip_len,
+        frame_interval=demo_frame_interval),
+    view_pipeline=[
+        dict(type='ClipResize', scale=(-1, input_size)),
+        dict(type='ClipCenterCrop', crop_size=input_size)
+    ])
+custom_hooks = [
+    dict(
+        _base_.knn_monitor,
+        train_dataloader=dict(
+            _base_.knn_monitor.train_dataloader,
+            dataset=dict(knn_dataset, ann_file=_base_.synthetic_train_list)),
+        val_dataloader=dict(
+            _base_.knn_monitor.val_dataloader,
+            dataset=dict(knn_dataset, ann_file=_base_.synthetic_val_list)))
+]

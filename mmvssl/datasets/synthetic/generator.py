@@ -25,7 +25,7 @@ OUTPUTS = ('videos', 'kinetics', 'ucf101', 'annotations', 'ava', 'otb',
            'got10k', 'meta.json', 'README.md')
 
 # random streams
-_CLIP, _GROUP, _AVA, _PROPOSALS = 0, 1, 2, 3
+_CLIP, _GROUP, _AVA, _PROPOSALS, _SCENE = 0, 1, 2, 3, 4
 _SPLIT_ID = {'train': 0, 'val': 1}
 
 
@@ -100,14 +100,34 @@ def _jpeg(path, frame, quality):
         raise IOError(f'cannot write {path}')
 
 
+def scene_photo(job, cfg, seed):
+    """Photograph index of recognition video ``job`` under
+    ``scene_assignment='balanced'`` (v2): the videos of an action, in
+    (group, clip) order, cycle through a random permutation of all
+    photographs, so within each split every action is seen over (nearly)
+    every photograph equally often and the scene says nothing about the
+    action. ``None`` under ``'group'`` (v1: each UCF-style group draws its
+    photograph, which makes the scene and the action of train videos
+    dependent at the group level)."""
+    if cfg.get('scene_assignment', 'group') != 'balanced':
+        return None
+    from .assets import COLOUR_PHOTOS
+    n = len(COLOUR_PHOTOS)
+    perm = _rng(seed, _SCENE, job['action']).permutation(n)
+    k = (job['group'] - 1) * cfg['clips_per_group'] + job['clip'] - 1
+    return int(perm[k % n])
+
+
 def clip_scene(job, cfg, seed):
     """Scene of recognition video ``job`` (clips of a group share their
-    background)."""
+    backdrop's scale, flip, gain and blur, and in v1 its photograph and
+    crop)."""
     from . import scene as scn
     bg = scn.sample_background(
         cfg, _rng(seed, _GROUP, job['action'], job['group']), cfg['width'],
         cfg['height'], preferred=job['action'],
-        travel=scn.v2_enabled(cfg, 'background_travel'))
+        travel=scn.v2_enabled(cfg, 'background_travel'),
+        photo=scene_photo(job, cfg, seed))
     return scn.sample_clip_scene(
         cfg, _rng(seed, _CLIP, job['index']), job['appearance'],
         job['motion'], background=bg)

@@ -78,6 +78,11 @@ _V1 = dict(
     actor_colour_drift=(0., 0.),  # share of the way to a second colour pair
     distractor_transit=False,  # distractors cross the frame (enter / leave)
     scene_bias=0.,  # P(an action's group uses the action's own photograph)
+    # 'group': each UCF-style group draws its backdrop photograph (v1);
+    # 'balanced': the videos of an action cycle through all photographs
+    scene_assignment='group',
+    background_blur=(0.3, 1.5),  # Gaussian sigma, photo pixels
+    background_contrast=(1., 1.),  # 1 = the photograph's own contrast
     # AVA-style videos
     ava_width=256,
     ava_height=192,
@@ -105,6 +110,7 @@ _V2 = dict(
     white_balance_drift=(0.04, 0.12),
     actor_colour_drift=(0.3, 0.7),
     distractor_transit=True,
+    scene_assignment='balanced',
 )
 
 _SIZES = dict(
@@ -148,11 +154,13 @@ PRESETS = {
     'small': dict(_V2, **_SIZES['small']),
     'default': dict(_V2, **_SIZES['default']),
     # the sanity check's easy variant (tools/analysis/sanity_check.py):
-    # v2 nuisances, a large actor, at most one distractor, no occluder,
-    # two motions, more clips per group
+    # v2 nuisances, a large actor over a soft, low-contrast backdrop, at
+    # most one distractor, no occluder, two motions, more clips per group
     'easy': dict(
         _V2,
         actor_size=(48., 56.),
+        background_blur=(3., 6.),
+        background_contrast=(0.3, 0.5),
         num_distractors=(0, 1),
         occluder_prob=0.,
         appearances=list(APPEARANCES),

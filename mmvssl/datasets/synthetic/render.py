@@ -121,6 +121,9 @@ def _recolour(look, sprite):
 def background_image(bg):
     img = assets.photo(bg['photo']).astype(np.float32) * bg['gain']
     img = cv2.GaussianBlur(img, (0, 0), bg['blur'])
+    if 'contrast' in bg:  # towards the mean colour of the photograph
+        mean = img.reshape(-1, 3).mean(0)
+        img = mean + (img - mean) * np.float32(bg['contrast'])
     if bg['flip']:
         img = np.ascontiguousarray(img[:, ::-1])
     return img

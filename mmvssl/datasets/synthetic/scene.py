@@ -90,12 +90,14 @@ def _photo_crop(name, rng, frac):
 
 
 def sample_background(cfg, rng, width, height, preferred=None,
-                      travel=False):
+                      travel=False, photo=None):
     """Backdrop of a video (or of a UCF-style group of clips).
 
     ``preferred``: index into ``assets.COLOUR_PHOTOS`` of the photograph an
     action prefers; with probability ``cfg['scene_bias']`` it is used
     instead of a uniform draw (static bias on purpose; 0 by default).
+    ``photo``: index of the photograph to use (the balanced schedule of
+    ``scene_assignment='balanced'``) unless the bias draws the preferred one.
     ``travel``: scale the photo so that the camera can travel over it at
     ``cfg['background_travel']`` px/s in any direction for the whole video
     (:func:`sample_travel` then draws each clip's path).
@@ -103,6 +105,8 @@ def sample_background(cfg, rng, width, height, preferred=None,
     bias = float(cfg.get('scene_bias', 0.))
     if bias > 0 and preferred is not None and rng.uniform() < bias:
         name = assets.COLOUR_PHOTOS[preferred % len(assets.COLOUR_PHOTOS)]
+    elif photo is not None:  # a balanced schedule (generator.clip_scene)
+        name = assets.COLOUR_PHOTOS[photo % len(assets.COLOUR_PHOTOS)]
     else:
         name = assets.COLOUR_PHOTOS[rng.integers(len(assets.COLOUR_PHOTOS))]
     ph, pw = assets.photo(name).shape[:2]
@@ -122,7 +126,17 @@ def sample_background(cfg, rng, width, height, preferred=None,
                 float(rng.uniform(0, max(ph - b * height, 0.)))],
         flip=bool(rng.integers(2)),
         gain=float(rng.uniform(0.55, 1.0)),
-        blur=float(rng.uniform(0.3, 1.5)))
+        blur=float(rng.uniform(*cfg.get('background_blur', (0.3, 1.5)))),
+        **_contrast(cfg, rng))
+
+
+def _contrast(cfg, rng):
+    """Optional contrast reduction of the backdrop (towards its mean
+    colour): makes the actor salient in the ``easy`` preset."""
+    lo, hi = cfg.get('background_contrast', (1., 1.))
+    if lo == hi == 1.:
+        return {}
+    return dict(contrast=float(rng.uniform(lo, hi)))
 
 
 def background_window(bg, t, s, c, width, height):
