@@ -76,10 +76,13 @@ def test_paper_protocol():
     opt = cfg.optim_wrapper.optimizer
     assert (opt.type, opt.lr, opt.momentum, opt.weight_decay) == \
         ('SGD', 1e-2, 0.9, 1e-7)
-    assert cfg.train_cfg.max_iters == 50000
-    # batch 256 on 8 GPUs: per-GPU batch x accumulated steps x 8
-    assert cfg.train_dataloader.batch_size * \
-        cfg.optim_wrapper.accumulative_counts * 8 == 256
+    # batch 256 on 8 GPUs: per-GPU batch x accumulated steps x 8, for 50k
+    # optimizer steps (mmengine counts micro-batches: steps x accumulation)
+    acc = cfg.optim_wrapper.accumulative_counts
+    assert cfg.train_dataloader.batch_size * acc * 8 == 256
+    assert cfg.train_cfg.max_iters == 50000 * acc
+    assert cfg.param_scheduler[-1].end == 50000 * acc
+    assert cfg.param_scheduler[0].end == 2000 * acc
     for loader in ('train_dataloader', 'test_dataloader'):
         pipe = {t.type: t for t in cfg[loader].dataset.pipeline}
         assert (pipe['SampleAVAFrames'].clip_len,

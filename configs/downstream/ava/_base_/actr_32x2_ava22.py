@@ -112,11 +112,13 @@ val_pipeline = [
     dict(type='PackActionInputs')
 ]
 
-# batch 256 = 8 GPUs x 8 per GPU x 4 accumulated steps (per-GPU batch from
-# the memory measurement in docs/ava.md: one training sample of this
-# config at 32 x 400 x 400 keeps about 7 GiB of activations)
+# batch 256 = 8 GPUs x 8 clips x 4 accumulated steps: one training sample of
+# this config (32 x 400 x 400) keeps about 5 GiB of activations (measured
+# with tools/analysis/memory_estimate.py, docs/ava.md), so 8 per 80 GB GPU
+# fit with a 10% margin (about 40 GiB) and 16 do not (about 80 GiB)
+batch_per_gpu, accumulative_counts = 8, 4
 train_dataloader = dict(
-    batch_size=8,
+    batch_size=batch_per_gpu,
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
@@ -150,29 +152,34 @@ val_evaluator = dict(
     exclude_file=exclude_file_val)
 test_evaluator = val_evaluator
 
-# 50k iterations at batch 256, SGD momentum 0.9, lr 1e-2, wd 1e-7 (ConST-CL
-# App. C.2 gives these for AVA-Kinetics; the AVA v2.2 configs reuse them:
-# the paper gives no separate AVA v2.2 values). The lr schedule is not
-# given: linear warm-up + cosine (our choice).
-max_iters = 50000
+# 50k optimizer steps at batch 256, SGD momentum 0.9, lr 1e-2, wd 1e-7
+# (ConST-CL App. C.2 gives these for AVA-Kinetics; the AVA v2.2 configs reuse
+# them: the paper gives no separate AVA v2.2 values). The lr schedule is not
+# given: linear warm-up (2k steps) + cosine (our choice). mmengine counts
+# iterations in micro-batches: with `accumulative_counts` micro-batches per
+# optimizer step, every iteration count below is `steps * accumulative_counts`.
+optimizer_steps, warmup_steps = 50000, 2000
+max_iters = optimizer_steps * accumulative_counts
+warmup_iters = warmup_steps * accumulative_counts
 train_cfg = dict(
-    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=5000)
+    type='IterBasedTrainLoop', max_iters=max_iters,
+    val_interval=5000 * accumulative_counts)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,
-         end=2000),
-    dict(type='CosineAnnealingLR', T_max=max_iters - 2000, eta_min=0,
-         by_epoch=False, begin=2000, end=max_iters)
+         end=warmup_iters),
+    dict(type='CosineAnnealingLR', T_max=max_iters - warmup_iters, eta_min=0,
+         by_epoch=False, begin=warmup_iters, end=max_iters)
 ]
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=1e-2, momentum=0.9, weight_decay=1e-7),
     clip_grad=dict(max_norm=40, norm_type=2),
-    accumulative_counts=4)
+    accumulative_counts=accumulative_counts)
 auto_scale_lr = dict(enable=False, base_batch_size=256)
 default_hooks = dict(
-    checkpoint=dict(by_epoch=False, interval=5000, max_keep_ckpts=2,
-                    save_best='auto'),
+    checkpoint=dict(by_epoch=False, interval=5000 * accumulative_counts,
+                    max_keep_ckpts=2, save_best='auto'),
     # res5 with spatial stride 1 (res5_stride_1) is the protocol's only
     # architectural change; the weights are the pretrained ones
     pretrained=dict(
