@@ -16,3 +16,15 @@ _base_ = [
 # statistics cover the whole global batch; converted by the runner when
 # training is distributed (CUDA only: remove it for CPU / gloo runs)
 sync_bn = 'torch'
+
+# Memory (docs/benchmarks.md, measured with tools/analysis/memory_estimate.py):
+# in fp32 a clip pair holds about 1.4 GiB of activations, so 128 pairs per
+# GPU would need ~175 GiB. bf16 autocast (as the official pretraining,
+# `mixed_precision_dtype: bfloat16`; the losses stay in fp32) and activation
+# checkpointing of the backbone's residual blocks bring it to 0.39 GiB per
+# pair: 128 pairs per GPU take ~50 GiB, so the paper's global batch of 1024
+# runs on 8 x 80 GB GPUs with the paper's learning rate. Without them (fp32,
+# no checkpointing) at most ~50 pairs per GPU fit, e.g. 8 x 32
+# (`--cfg-options train_dataloader.batch_size=32 --auto-scale-lr`: lr 10.24).
+model = dict(backbone=dict(with_cp=True))
+optim_wrapper = dict(type='AutocastOptimWrapper', dtype='bfloat16')

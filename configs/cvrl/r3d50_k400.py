@@ -10,3 +10,8 @@ _base_ = [
 ]  # the schedule brings the (iteration-based) runtime
 
 sync_bn = 'torch'  # see configs/constcl/r3d50_k400.py
+
+# bf16 autocast + activation checkpointing: 8 x 128 clip pairs fit 80 GB
+# GPUs (see configs/constcl/r3d50_k400.py and docs/benchmarks.md)
+model = dict(backbone=dict(with_cp=True))
+optim_wrapper = dict(type='AutocastOptimWrapper', dtype='bfloat16')

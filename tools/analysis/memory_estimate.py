@@ -282,7 +282,7 @@ def make_local_global_views(cfg, batch_size, scale):
     return dict(inputs=inputs, data_samples=samples), full, shape
 
 
-@register_maker('Recognizer3D')
+@register_maker('Recognizer3D', 'LinearProbeRecognizer3D')
 def make_recognition_clips(cfg, batch_size, scale):
     """``num_clips`` clips per video of the train pipeline's size and a
     class label, as ``PackActionInputs`` gives."""
