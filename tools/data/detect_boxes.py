@@ -44,7 +44,8 @@ of AVA-Kinetics val, COCO person class 0)::
         mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py faster_rcnn.pth \\
         --ann-file data/kinetics700/kinetics700_val_list_videos.txt \\
         --data-prefix data/kinetics700/videos_val \\
-        --ava-keyframes data/ava_kinetics/annotations/ava_kinetics_val_v1.0.csv \\
+        --ava-keyframes \\
+        data/ava_kinetics/annotations/ava_kinetics_val_v1.0.csv \\
         --out kinetics_person_detections_val.pkl --classes 0 --score-thr 0.5
 """
 import argparse

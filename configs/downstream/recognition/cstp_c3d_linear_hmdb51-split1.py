@@ -1,6 +1,6 @@
-# CSTP linear evaluation of C3D on HMDB51 split 1: the fine-tuning settings
-# with the backbone frozen (BatchNorm statistics too); only the final
-# fully-connected layer is trained.
+# CSTP linear evaluation of C3D on HMDB51 split 1: the
+# fine-tuning settings with the backbone frozen (BatchNorm statistics too);
+# only the final fully-connected layer is trained.
 _base_ = ['./cstp_c3d_ft_hmdb51-split1.py']
 
 model = dict(type='LinearProbeRecognizer3D')
