@@ -314,20 +314,25 @@ AVA_BOXES = 4
 
 @register_maker('FastRCNN')
 def make_ava_clips(cfg, batch_size, scale):
-    """AVA: one clip per key frame (short side from the pipeline's
-    ``Resize``, 16:9 frames), ``AVA_BOXES`` person boxes as proposals and
-    ground truth with multi-label targets."""
+    """AVA: one clip per key frame (the train pipeline's ``RandomCrop``
+    size, else its short side - ``Resize`` or the largest ``RandomRescale``
+    - on 16:9 frames), ``AVA_BOXES`` person boxes as proposals and ground
+    truth with multi-label targets."""
     from mmaction.structures import ActionDataSample
     from mmengine.structures import InstanceData
     pipeline = cfg.train_dataloader.dataset.get('pipeline')
     T, _ = _frames_of(pipeline)
-    short = None
+    short, crop = None, None
     for t in pipeline:
         if t.get('type') == 'Resize' and tuple(t['scale'])[0] == -1:
             short = int(t['scale'][1])
+        elif t.get('type') == 'RandomRescale':
+            short = int(max(t['scale_range']))  # the largest draw
+        elif t.get('type') == 'RandomCrop':
+            crop = int(t['size'])
+    short = _need(short, 'the short side', cfg.filename)
     full = (_need(T, 'clip_len', cfg.filename),
-            _need(short, 'the short side', cfg.filename),
-            int(round(short * AVA_ASPECT)))
+            crop or short, crop or int(round(short * AVA_ASPECT)))
     shape = _scaled(full, scale)
     num_classes = int(cfg.model.roi_head.bbox_head.get('num_classes', 81))
     rng = np.random.RandomState(0)
