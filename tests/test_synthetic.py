@@ -424,6 +424,19 @@ def test_v2_light_and_colours_drift():
                sc['objects'][0]['look'] for sc in v1)
 
 
+def test_v2_actor_outline():
+    """v2 actors carry a near-black silhouette edge; v1 actors none."""
+    from mmvssl.datasets.synthetic.render import make_sprite
+    for preset, outlined in (('tiny', True), ('v1-tiny', False)):
+        _, _, scenes = _plan_scenes(preset)
+        look = scenes[0]['objects'][0]['look']
+        sprite, _ = make_sprite(look, 128)
+        alpha = sprite[..., 3]
+        rgb = sprite[..., :3] / np.maximum(alpha[..., None], 1e-6)
+        rim = (alpha > 0.9) & (rgb.max(-1) < 25)
+        assert (rim.mean() > 0.02) == outlined, (preset, rim.mean())
+
+
 def test_v2_rendered_frames_drift(bench):
     """The rendered pixels change: the mean colour of whole frames drifts
     (light) and the background far from the actor changes."""

@@ -81,6 +81,7 @@ _V1 = dict(
     # 'group': each UCF-style group draws its backdrop photograph (v1);
     # 'balanced': the videos of an action cycle through all photographs
     scene_assignment='group',
+    actor_outline=0.,  # px of near-black silhouette edge around the actor
     background_blur=(0.3, 1.5),  # Gaussian sigma, photo pixels
     background_contrast=(1., 1.),  # 1 = the photograph's own contrast
     # AVA-style videos
@@ -111,6 +112,7 @@ _V2 = dict(
     actor_colour_drift=(0.3, 0.7),
     distractor_transit=True,
     scene_assignment='balanced',
+    actor_outline=1.5,
 )
 
 _SIZES = dict(

@@ -83,7 +83,7 @@ def make_sprite(look, frame_h):
         if look['kind'] == 'actor':
             t = _crop(look, size, size, grey=True)[..., None]
             c0, c1 = actor_colours(look, 0.)
-            rgb = c0 * (1 - t) + c1 * t
+            rgb = _outline(c0 * (1 - t) + c1 * t, alpha, look)
         else:
             rgb = _crop(look, size, size, grey=False)
         h = w = size
@@ -103,6 +103,20 @@ def actor_colours(look, progress):
     return c[0], c[1]
 
 
+def _outline(rgb, alpha, look):
+    """Draw the actor's silhouette edge (``look['outline']`` world px
+    wide, v2) in near-black: real objects have contours whatever their
+    colours, so the shape stays visible under any colour draw."""
+    width = look.get('outline', 0.)
+    if width <= 0:
+        return rgb
+    k = max(1, int(round(width * SPRITE_SCALE)))
+    inner = cv2.erode((alpha > 0.5).astype(np.uint8),
+                      np.ones((2 * k + 1, 2 * k + 1), np.uint8))
+    edge = ((alpha > 0.05) & (inner == 0)).astype(np.float32)[..., None]
+    return rgb * (1 - edge) + np.float32(20.) * edge
+
+
 def _recolour(look, sprite):
     """Per-frame sprite factory of an actor whose colours drift."""
     size = sprite.shape[0]
@@ -111,7 +125,7 @@ def _recolour(look, sprite):
 
     def at(progress):
         c0, c1 = actor_colours(look, progress)
-        rgb = c0 * (1 - tex) + c1 * tex
+        rgb = _outline(c0 * (1 - tex) + c1 * tex, alpha[..., 0], look)
         return np.ascontiguousarray(
             np.concatenate([rgb * alpha, alpha], 2))
 

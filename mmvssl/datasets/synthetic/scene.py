@@ -220,6 +220,8 @@ def sample_actor_look(appearance, cfg, rng):
         aspect=float(rng.uniform(0.85, 1.15)),
         angle=float(rng.uniform(-15, 15)))
     look.update(_photo_crop(tex, rng, (0.18, 0.32)))
+    if cfg.get('actor_outline', 0.) > 0:
+        look['outline'] = float(cfg['actor_outline'])
     if v2_enabled(cfg, 'actor_colour_drift'):
         # the colours move linearly over the video towards a second pair
         # (same distribution, same polarity rule); shape, texture and
