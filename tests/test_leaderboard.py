@@ -87,3 +87,23 @@ def test_markdown_columns_union():
     text = render_markdown(summarise([a, b]))
     assert '| b | pretrained | 1.0 +- 1.0 | 1.0 +- 1.0 | 1.0 +- 1.0 | - |' \
         in text
+
+
+def test_leaderboard_tracking_section(tmp_path):
+    _write(tmp_path, _result('cvrl', [1] * 6, [1] * 6, [1] * 6, ['action']))
+    (tmp_path / 'tracking').mkdir()
+    track = dict(protocol='SiamFC, 2 epochs', entries=[
+        dict(init='constcl-local', success_auc=41.25, success_ci95=[35, 47.5],
+             precision=60.0, precision_ci95=[50, 70], num_sequences=20)])
+    (tmp_path / 'tracking' / 'results.json').write_text(json.dumps(track))
+    md, js, _ = write_leaderboard(str(tmp_path))
+    text = open(md).read()
+    assert '| constcl-local | 41.2 [35.0, 47.5] | 60.0 [50.0, 70.0] | 20 |' \
+        in text
+    assert json.loads(open(js).read())['tracking']['entries'][0][
+        'init'] == 'constcl-local'
+    del track['entries'][0]['precision']
+    (tmp_path / 'tracking' / 'results.json').write_text(json.dumps(track))
+    with pytest.raises(ValueError, match="'constcl-local' has no "
+                       "'precision'"):
+        write_leaderboard(str(tmp_path))

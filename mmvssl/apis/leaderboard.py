@@ -4,7 +4,9 @@
 (``<work_dir>/<method>/results.json``); :func:`write_leaderboard` gathers
 them into ``leaderboard.md``, ``leaderboard.json`` and ``leaderboard.png``
 (probe and retrieval bars with 95% intervals, pretrained next to random,
-and the kNN-monitor curve of every pretraining).
+and the kNN-monitor curve of every pretraining), and the tracking table of
+``<work_dir>/tracking/results.json`` when ``tools/analysis/
+tracking_claim.py`` has written it.
 
 A method *passes* on a factor when its pretrained backbone beats its own
 random-init twin by more than the sum of the two 95% half-widths (the
@@ -21,9 +23,12 @@ RECALLS = ('R@1', 'R@5', 'R@10', 'R@20', 'R@50')
 
 
 def load_results(work_dir: str) -> List[Dict]:
-    """Every ``<work_dir>/*/results.json``, sorted by method name."""
+    """Every ``<work_dir>/<method>/results.json`` (not ``tracking/``),
+    sorted by method name."""
     out = []
     for path in sorted(glob.glob(osp.join(work_dir, '*', 'results.json'))):
+        if osp.basename(osp.dirname(path)) == 'tracking':
+            continue  # load_tracking's
         with open(path) as f:
             res = json.load(f)
         for key in ('method', 'rows', 'ci95'):
@@ -185,6 +190,44 @@ def plot_leaderboard(board: Dict, path: str) -> None:
     plt.close(fig)
 
 
+def load_tracking(work_dir: str):
+    """``<work_dir>/tracking/results.json`` (``tools/analysis/
+    tracking_claim.py``: SiamFC from each initialisation, OPE on the
+    synthetic OTB split) or None."""
+    path = osp.join(work_dir, 'tracking', 'results.json')
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        res = json.load(f)
+    for key in ('entries', ):
+        if key not in res:
+            raise ValueError(f'{path}: not a tracking result (no {key!r})')
+    for e in res['entries']:
+        for key in ('init', 'success_auc', 'success_ci95', 'precision',
+                    'precision_ci95'):
+            if key not in e:
+                raise ValueError(f'{path}: entry {e.get("init")!r} has no '
+                                 f'{key!r}')
+    return res
+
+
+def render_tracking(res: Dict) -> str:
+    lines = ['', '## Tracking (SiamFC from each initialisation, OPE on the '
+             'synthetic OTB split)', '']
+    if res.get('protocol'):
+        lines += [res['protocol'], '']
+    lines += ['| init | success AUC (95% CI) | precision@20px (95% CI) | '
+              'sequences |', '|---|---|---|---|']
+    for e in res['entries']:
+        lo, hi = e['success_ci95']
+        plo, phi = e['precision_ci95']
+        lines.append(f"| {e['init']} | {e['success_auc']:.1f} "
+                     f'[{lo:.1f}, {hi:.1f}] | {e["precision"]:.1f} '
+                     f'[{plo:.1f}, {phi:.1f}] | '
+                     f"{e.get('num_sequences', '-')} |")
+    return '\n'.join(lines) + '\n'
+
+
 def write_leaderboard(work_dir: str) -> List[str]:
     """Write ``leaderboard.{md,json,png}`` in ``work_dir``; returns their
     paths. Raises ``FileNotFoundError`` when no method has finished."""
@@ -194,10 +237,15 @@ def write_leaderboard(work_dir: str) -> List[str]:
             f'{work_dir}: no <method>/results.json to rank (run '
             '`tools/demo.py --method ...` first)')
     board = summarise(results)
+    tracking = load_tracking(work_dir)
+    if tracking is not None:
+        board['tracking'] = tracking
     paths = [osp.join(work_dir, f'leaderboard.{ext}')
              for ext in ('md', 'json', 'png')]
     with open(paths[0], 'w') as f:
         f.write(render_markdown(board))
+        if tracking is not None:
+            f.write(render_tracking(tracking))
     with open(paths[1], 'w') as f:
         json.dump(board, f, indent=2)
     plot_leaderboard(board, paths[2])
