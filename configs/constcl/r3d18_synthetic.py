@@ -7,8 +7,8 @@
 #   python tools/data/synthetic/generate.py --out data/synthetic
 #   python tools/train.py configs/constcl/r3d18_synthetic.py
 #
-# A kNN monitor (action labels, val vs train) runs before training and
-# after the last epoch: see the log lines "kNN monitor (...)".
+# A kNN monitor (action labels, val vs train) runs before training, every 5
+# epochs and after the last one: see the log lines "kNN monitor (...)".
 _base_ = [
     '../_base_/models/constcl_r3d50.py',
     '../_base_/datasets/synthetic_ssl_regions.py',
