@@ -109,7 +109,17 @@ def test_bf16_autocast_train_step(name):
     for k in loss_keys:
         assert losses[k].dtype == torch.float32, (k, losses[k].dtype)
         assert torch.isfinite(losses[k]).all(), (k, losses[k])
-    # same inputs and weights in fp32: close (bf16 rounds the features)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('name', list(ALGORITHMS))
+def test_bf16_losses_close_to_fp32(name):
+    """Same inputs and weights: the bf16 step's losses are close to the
+    fp32 step's (bf16 rounds the features, the losses are fp32)."""
+    make_cfg, scale = ALGORITHMS[name]
+    cfg = make_cfg()
+    losses, _, _ = train_step(cfg, scale, amp=True)
+    loss_keys = [k for k in losses if 'loss' in k]
     ref, ref_dtypes, _ = train_step(cfg, scale, amp=False)
     assert all(d == torch.float32 for d in ref_dtypes)
     for k in loss_keys:
