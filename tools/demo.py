@@ -139,6 +139,15 @@ def _final_checkpoint(work_dir):
     return path if osp.isfile(path) else None
 
 
+def pretrain_seconds(work):
+    """Recorded wall time (s) of a pretraining folder, 0 if none."""
+    path = osp.join(work, 'wall_time.json')
+    if not osp.isfile(path):
+        return 0.
+    with open(path) as f:
+        return float(json.load(f)['seconds'])
+
+
 def _max_progress(cfg):
     loop = cfg.train_cfg
     if loop.get('type', 'EpochBasedTrainLoop').startswith('Iter'):
@@ -164,7 +173,14 @@ def stage_pretrain(args, cfg):
     if args.cfg_options:
         cmd += ['--cfg-options'] + list(args.cfg_options)
     log(f'pretrain: {args.method} for {total} {unit}s: ' + ' '.join(cmd))
+    t0 = time.time()
     subprocess.run(cmd, check=True, cwd=ROOT)
+    # wall time of the pretraining, summed over an interrupted run's parts
+    # (the leaderboard reports it also when the stage is reused)
+    spent = pretrain_seconds(work) if ckpt and 'pretrain' not in \
+        args.force else 0.
+    with open(osp.join(work, 'wall_time.json'), 'w') as f:
+        json.dump(dict(seconds=round(spent + time.time() - t0, 1)), f)
     ckpt = _final_checkpoint(work)
     if ckpt is None:
         raise RuntimeError(f'pretraining wrote no checkpoint in {work}')
@@ -285,12 +301,15 @@ def stage_features(args, cfg, ckpt, branch):
                 seed=args.seed)
     if not todo:
         return out
+    t0 = time.time()
     res = {init: {} for init in todo}
     for split in ('train', 'val'):
         log(f'features: {" and ".join(todo)} backbone(s), {split} split, '
             f'{args.num_clips} clips per video')
         for init, (f, y) in extract(args, cfg, todo, split).items():
             res[init][f'{split}_feats'], res[init][f'{split}_labels'] = f, y
+    with open(osp.join(args.work_dir, 'features_wall_time.json'), 'w') as f:
+        json.dump(dict(seconds=round(time.time() - t0, 1)), f)
     for init in todo:
         np.savez(osp.join(args.work_dir, f'features_{init}.npz'), **res[init])
         out[init] = res[init]
@@ -471,12 +490,14 @@ def run_method(args, method):
         DictAction(option_strings=[], dest='o')(None, ns, margs.cfg_options)
         cfg.merge_from_dict(ns.o)
     timing = {}
-    t0 = time.time()
     ckpt = stage_pretrain(margs, cfg)
-    timing['pretrain_s'] = round(time.time() - t0, 1)
-    t0 = time.time()
+    timing['pretrain_s'] = pretrain_seconds(
+        osp.join(margs.work_dir, 'pretrain')) or None
     feats = stage_features(margs, cfg, ckpt, spec.get('branch'))
-    timing['features_s'] = round(time.time() - t0, 1)
+    path = osp.join(margs.work_dir, 'features_wall_time.json')
+    if osp.isfile(path):  # recorded when the features were extracted
+        with open(path) as f:
+            timing['features_s'] = json.load(f)['seconds']
     margs.timing = timing
     return stage_report(margs, feats)
 
