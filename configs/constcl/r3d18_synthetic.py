@@ -9,18 +9,15 @@
 #
 # A kNN monitor (action labels, val vs train) runs before training, every 5
 # epochs and after the last one: see the log lines "kNN monitor (...)".
+# The model (backbone, global MLP, context head) is declared once in
+# _base_/models/constcl_r3d18_synthetic.py, which the downstream synthetic
+# configs (AVA, SiamFC) inherit too.
 _base_ = [
-    '../_base_/models/constcl_r3d50.py',
+    '../_base_/models/constcl_r3d18_synthetic.py',
     '../_base_/datasets/synthetic_ssl_regions.py',
     '../_base_/schedules/synthetic_ssl_sgd_cosine.py',
     '../_base_/default_runtime.py',
 ]
-
-feat_channels = 128  # R3D-18 (BasicBlock) of base width 16: 16 * 8
-model = dict(
-    backbone=dict(depth=18, base_channels=16),
-    neck=dict(in_channels=feat_channels, hid_channels=512),
-    head=dict(in_channels=feat_channels, context_length=3))
 
 default_hooks = dict(
     logger=dict(interval=9),
