@@ -89,6 +89,12 @@ def merge_args(cfg, args):
         cfg.randomness.seed = args.seed
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    # unreadable videos: one summary per epoch, work_dir/unreadable_videos.txt
+    hooks = list(cfg.get('custom_hooks', None) or [])
+    if not any(str(h.get('type', '')).split('.')[-1] == 'UnreadableVideoHook'
+               for h in hooks if isinstance(h, dict)):
+        hooks.append(dict(type='mmvssl.UnreadableVideoHook'))
+    cfg.custom_hooks = hooks
     return cfg
 
 
@@ -98,9 +104,13 @@ def main(argv=None):
     from mmengine.runner import Runner
 
     from mmvssl.registry import RUNNERS
+    from mmvssl.utils.compat import guard_launched_process
     from mmvssl.utils import (register_all_modules, setup_cpu_distributed,
                               teardown_distributed)
 
+    # under torchrun: exit with the launcher (a `kill -9` of it leaves no
+    # rank behind; DataLoader workers exit with their rank either way)
+    guard_launched_process()
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)

@@ -16,6 +16,32 @@ from .video_readers import DecordReader, RawFrameReader, VideoReadError
 
 ConfigType = Union[dict, Callable]
 
+#: reason codes of the shared table of unreadable videos
+UNREADABLE_REASONS = {
+    1: 'not found',
+    2: 'empty',
+    3: 'no frames',
+    4: 'cannot be decoded',
+}
+_COUNTER_SLOTS = 257  # the main process + up to 256 workers
+_MAX_SKIPS = 10000  # consecutive draws of known-bad videos before giving up
+
+
+def _reason_code(reason: str) -> int:
+    """The code of a :class:`VideoReadError` reason (or of a name from
+    :data:`UNREADABLE_REASONS`)."""
+    text = str(reason).lower()
+    for code, name in UNREADABLE_REASONS.items():
+        if text == name:
+            return code
+    if 'not found' in text:
+        return 1
+    if 'empty' in text or '0 bytes' in text:
+        return 2
+    if 'no frames' in text or 'gives 0 frames' in text:
+        return 3
+    return 4
+
 
 def _take(frames: np.ndarray, pos: np.ndarray) -> np.ndarray:
     """Frames ``pos`` of the decoded union, read-only.
@@ -89,10 +115,17 @@ class MultiViewVideoDataset(BaseActionDataset):
     formats all views.
 
     Bad input: a missing, unreadable, corrupted or empty video is logged
-    (WARNING, with its path) and replaced by another random sample; after
-    ``max_retries`` consecutive replacements fail too, ``RuntimeError``
-    names every failed file. In ``test_mode`` nothing is replaced (features
-    must stay aligned with the annotation): the error is raised at once.
+    (WARNING, with its path, once) and replaced by another random sample;
+    after ``max_retries`` consecutive replacements fail too,
+    ``RuntimeError`` names every failed file. A video that failed is
+    remembered for the rest of the run, in every DataLoader worker (a
+    shared-memory table made when the dataset is built): later draws of it
+    are replaced without another decode attempt.
+    :class:`~mmvssl.engine.hooks.UnreadableVideoHook` logs one summary per
+    epoch and keeps the list in ``work_dir/unreadable_videos.txt`` (reloaded
+    by ``--resume``). In ``test_mode`` nothing is replaced or skipped
+    (features must stay aligned with the annotation): the error is raised
+    at once.
     Errors inside view pipelines are bugs, not bad input: they propagate
     with a note naming the video and the view.
 
@@ -182,6 +215,8 @@ class MultiViewVideoDataset(BaseActionDataset):
         self.pack = TRANSFORMS.build(pack) if isinstance(pack, dict) else pack
         self._reader = None  # created lazily in each (worker) process
         self._reader_pid = None
+        self._unreadable = None  # shared tables, made by full_init
+        self._replaced = None
 
         if start_index is None:
             start_index = 0 if data_type == 'video' else 1
@@ -300,6 +335,79 @@ class MultiViewVideoDataset(BaseActionDataset):
             frame_dir=tokens[0],
             total_frames=total,
             label=self._labels(tokens[2:]))
+
+    # ------------------------------------------------- unreadable videos
+    def full_init(self):
+        super().full_init()
+        self._init_unreadable_table()
+
+    def _init_unreadable_table(self):
+        """One byte per video (0: not known bad, else a reason code) and one
+        replacement counter per process, in shared memory: made before the
+        DataLoader starts its workers, so what one worker learns every other
+        worker (and the main process) sees, for as long as the dataset
+        lives, also across epochs of non-persistent workers."""
+        if self._unreadable is not None and \
+                len(self._unreadable) == len(self):
+            return
+        import torch
+        self._unreadable = torch.zeros(
+            len(self), dtype=torch.uint8).share_memory_()
+        self._replaced = torch.zeros(_COUNTER_SLOTS,
+                                     dtype=torch.int64).share_memory_()
+
+    def _video_name(self, idx: int) -> str:
+        key = 'filename' if self.data_type == 'video' else 'frame_dir'
+        return self.get_data_info(idx)[key]
+
+    def unreadable_videos(self) -> dict:
+        """``{index: (name, reason)}`` of the videos known to be unreadable
+        in this run (by any worker of this process)."""
+        if self._unreadable is None:
+            return {}
+        inds = self._unreadable.nonzero().flatten().tolist()
+        return {
+            i: (self._video_name(i),
+                UNREADABLE_REASONS.get(int(self._unreadable[i]), 'unreadable'))
+            for i in inds
+        }
+
+    def mark_unreadable(self, marks) -> int:
+        """Remember videos as unreadable: ``marks`` maps an index, or a
+        video name (path as in :meth:`unreadable_videos`), to a reason.
+        Unknown names are ignored. Returns how many entries were new."""
+        if not self._fully_initialized:
+            self.full_init()
+        self._init_unreadable_table()
+        by_name = None
+        new = 0
+        for key, reason in dict(marks).items():
+            if isinstance(key, str):
+                if by_name is None:
+                    by_name = {}
+                    for i in range(len(self)):
+                        by_name.setdefault(self._video_name(i), []).append(i)
+                inds = by_name.get(key, [])
+            else:
+                inds = [int(key)]
+            for i in inds:
+                if 0 <= i < len(self) and not self._unreadable[i]:
+                    self._unreadable[i] = _reason_code(reason)
+                    new += 1
+        return new
+
+    def replaced_count(self) -> int:
+        """Samples replaced so far (first failures and skipped known-bad
+        draws), summed over this process and its workers."""
+        return 0 if self._replaced is None else int(self._replaced.sum())
+
+    def _count_replacement(self):
+        if self._replaced is None:
+            return
+        import torch.utils.data
+        info = torch.utils.data.get_worker_info()
+        slot = 0 if info is None else 1 + info.id % (_COUNTER_SLOTS - 1)
+        self._replaced[slot] += 1  # one writer per slot
 
     # ------------------------------------------------------------ reading
     def __getstate__(self):
@@ -421,7 +529,21 @@ class MultiViewVideoDataset(BaseActionDataset):
         if not self._fully_initialized:
             self.full_init()
         failed = []
+        skipped = 0
+        known = None if self.test_mode else self._unreadable
         while True:
+            if known is not None and known[idx]:
+                # known bad: replaced without another decode attempt
+                skipped += 1
+                if skipped > _MAX_SKIPS:
+                    n_bad = int((known > 0).sum())
+                    raise RuntimeError(
+                        f'{skipped} consecutive draws hit videos already '
+                        f'known to be unreadable ({n_bad} of {len(self)} in '
+                        'this dataset); check the data')
+                self._count_replacement()
+                idx = self._rand_another()
+                continue
             try:
                 return self.prepare_data(idx)
             except VideoReadError as err:
@@ -430,6 +552,10 @@ class MultiViewVideoDataset(BaseActionDataset):
                     err.add_note('MultiViewVideoDataset does not replace '
                                  'unreadable videos in test_mode')
                     raise
+                first = known is not None and not known[idx]
+                if known is not None:
+                    known[idx] = _reason_code(err.reason)
+                self._count_replacement()
                 if len(failed) > self.max_retries:
                     distinct = {}
                     for f in failed:
@@ -441,11 +567,13 @@ class MultiViewVideoDataset(BaseActionDataset):
                         '; '.join(f + (f' [x{n}]' if n > 1 else '')
                                   for f, n in distinct.items())) from err
                 new_idx = self._rand_another()
-                print_log(
-                    f'MultiViewVideoDataset: skipping unreadable video '
-                    f'{err.filename}: {err.reason}; replacing sample {idx} '
-                    f'by sample {new_idx} (retry {len(failed)}/'
-                    f'{self.max_retries})',
-                    logger='current',
-                    level=logging.WARNING)
+                if first or known is None:
+                    print_log(
+                        f'MultiViewVideoDataset: skipping unreadable video '
+                        f'{err.filename}: {err.reason}; replacing sample '
+                        f'{idx} by sample {new_idx} (retry {len(failed)}/'
+                        f'{self.max_retries}); it is skipped for the rest '
+                        'of the run',
+                        logger='current',
+                        level=logging.WARNING)
                 idx = new_idx

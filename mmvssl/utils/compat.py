@@ -72,24 +72,65 @@ def patch_mmaction_drn():
 
 
 # ---------------------------------------------------------------- torch.load
+def _numpy_multiarray():
+    try:  # numpy >= 2
+        from numpy._core import multiarray
+    except ImportError:  # numpy 1.x
+        from numpy.core import multiarray
+    return multiarray
+
+
 def mmengine_safe_globals():
-    """The types that mmengine 0.10.7 itself puts into a checkpoint."""
+    """Every global that mmengine 0.10.7 and numpy put into a checkpoint.
+
+    What the weights-only unpickler must be able to resolve (``GLOBAL``) or
+    rebuild (``BUILD``), derived from the pickle forms rather than from one
+    checkpoint:
+
+    * numpy arrays of every dtype, including empty and 0-d ones and object
+      arrays (whose elements are still unpickled under the same allow-list):
+      ``multiarray._reconstruct``, ``ndarray``, ``dtype`` and every concrete
+      dtype class (``numpy.dtypes.Float64DType``, ... for the ``BUILD`` of a
+      dtype's state); numpy scalars: ``multiarray.scalar``; scalar *types*
+      (``np.float32`` stored as a value); the names that numpy 1.x wrote
+      (``numpy.core.multiarray.*``) as aliases, so older checkpoints load
+      under numpy 2;
+    * ``bytes``: protocol-2 pickles (``torch.save``'s default) write an empty
+      ``bytes`` (the buffer of an empty array) as ``GLOBAL builtins bytes``;
+    * ``collections.OrderedDict`` / ``defaultdict`` and the builtin types a
+      ``defaultdict`` uses as its factory;
+    * mmengine's ``HistoryBuffer`` (the message hub's ``log_scalars``; the
+      hub's state, optimizer and parameter-scheduler states are plain
+      containers of tensors and numbers).
+
+    Entries are objects or ``(object, 'qualified.name')`` pairs (aliases).
+    """
+    import builtins
     import collections
 
     import numpy as np
     from mmengine.logging import HistoryBuffer
 
+    multiarray = _numpy_multiarray()
     safe = [HistoryBuffer, collections.OrderedDict, collections.defaultdict]
-    # numpy arrays and scalars (HistoryBuffer history, seeds, metrics)
-    try:  # numpy >= 2
-        from numpy._core.multiarray import _reconstruct, scalar
-    except ImportError:  # numpy 1.x
-        from numpy.core.multiarray import _reconstruct, scalar
-    safe += [np.ndarray, np.dtype, _reconstruct, scalar]
-    for t in (np.float64, np.float32, np.float16, np.int64, np.int32,
-              np.int16, np.int8, np.uint8, np.bool_):
-        safe.append(t)
-        safe.append(type(np.dtype(t)))  # e.g. numpy.dtypes.Float64DType
+    # defaultdict factories and empty-bytes reconstruction
+    safe += [builtins.bytes, builtins.list, builtins.dict, builtins.int,
+             builtins.float, builtins.str, builtins.tuple, builtins.bool,
+             builtins.set]
+    safe += [np.ndarray, np.dtype, multiarray._reconstruct, multiarray.scalar]
+    for alias in ('numpy.core.multiarray', 'numpy._core.multiarray'):
+        safe += [(multiarray._reconstruct, f'{alias}._reconstruct'),
+                 (multiarray.scalar, f'{alias}.scalar')]
+    scalar_types = set(np.sctypeDict.values())
+    safe += sorted(scalar_types, key=lambda t: t.__name__)
+    dtype_classes = {type(np.dtype(t)) for t in scalar_types}
+    dtypes_mod = getattr(np, 'dtypes', None)  # numpy >= 1.25
+    if dtypes_mod is not None:
+        dtype_classes |= {
+            getattr(dtypes_mod, n) for n in dir(dtypes_mod)
+            if n.endswith('DType') and isinstance(getattr(dtypes_mod, n), type)
+        }
+    safe += sorted(dtype_classes, key=lambda t: t.__name__)
     return safe
 
 
@@ -102,9 +143,15 @@ def _needs_checkpoint_patch():
 
 def _explain_unpickling_error(filename, err, remote=False):
     import pickle
-    reason = [line for line in str(err).splitlines()
+    lines = [line.strip() for line in str(err).splitlines()]
+    reason = [line for line in lines
               if 'Unsupported global' in line or 'GLOBAL' in line]
-    reason = (reason or str(err).splitlines() or [''])[0].strip()
+    for i, line in enumerate(lines):  # e.g. "Can only SETITEM for dict"
+        if reason or 'WeightsUnpickler error' not in line:
+            continue
+        rest = line.split('WeightsUnpickler error', 1)[1].strip(' :')
+        reason = [rest] if rest else [x for x in lines[i + 1:] if x][:1]
+    reason = (reason or [line for line in lines if line] or [''])[0]
     hint = ('download it, inspect it, and load the local file'
             if remote else 'set MMVSSL_UNSAFE_LOAD=1 to unpickle this local '
             'file fully')
@@ -190,6 +237,269 @@ def patch_checkpoint_loading():
     return True
 
 
+# ------------------------------------------------------- DataLoader workers
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _worker_guard_enabled():
+    return os.environ.get('MMVSSL_WORKER_GUARD', '1') != '0'
+
+
+def _parent_watchdog(parent_pid, sig, interval):
+    import time
+    while os.getppid() == parent_pid:
+        time.sleep(interval)
+    os.kill(os.getpid(), sig)
+    time.sleep(10)  # a handled signal (SIGTERM) had its chance to clean up
+    os._exit(1)
+
+
+def exit_with_parent(sig=None, parent_pid=None, interval=0.5):
+    """Make the calling process die with its parent process.
+
+    Two mechanisms, both armed: Linux's ``prctl(PR_SET_PDEATHSIG, sig)``
+    (the kernel signals this process the moment the parent exits, even if
+    this one is blocked in C code or at interpreter exit) and a daemon
+    thread that polls ``os.getppid()`` every ``interval`` seconds (other
+    platforms; a parent that died before ``prctl`` took effect). ``sig``
+    defaults to ``SIGKILL``; ``parent_pid`` (the expected parent) to the
+    current parent. Returns True if ``prctl`` was armed.
+    """
+    import signal
+    import threading
+    sig = signal.SIGKILL if sig is None else sig
+    parent = os.getppid() if parent_pid is None else int(parent_pid)
+    armed = False
+    if sys.platform.startswith('linux'):
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os.kill(os.getpid(), sig)
+    threading.Thread(target=_parent_watchdog, args=(parent, sig, interval),
+                     name='mmvssl-parent-watchdog', daemon=True).start()
+    return armed
+
+
+class WorkerInitWithParentGuard:
+    """A DataLoader ``worker_init_fn``: :func:`exit_with_parent` (SIGKILL),
+    then the wrapped function (mmengine's seeding one, or the config's).
+    Picklable, so it also works with the ``spawn`` start method."""
+
+    def __init__(self, init_fn=None):
+        self.init_fn = init_fn
+
+    def __call__(self, worker_id):
+        import signal
+        if os.getppid() == 1:  # the trainer died before this worker started
+            os.kill(os.getpid(), signal.SIGKILL)
+        exit_with_parent()
+        if self.init_fn is not None:
+            return self.init_fn(worker_id)
+
+    def __repr__(self):
+        return f'{type(self).__name__}({self.init_fn!r})'
+
+
+def guard_dataloader_workers(loader):
+    """Make the worker processes of ``loader`` exit when their parent dies
+    (finding: after ``kill -9`` of a trainer its persistent workers stayed
+    alive for minutes, blocked flushing a full result pipe). Returns the
+    loader; a no-op without workers or when ``MMVSSL_WORKER_GUARD=0``."""
+    from torch.utils.data import DataLoader
+    if (isinstance(loader, DataLoader) and loader.num_workers > 0
+            and _worker_guard_enabled()
+            and not isinstance(loader.worker_init_fn,
+                               WorkerInitWithParentGuard)):
+        loader.worker_init_fn = WorkerInitWithParentGuard(
+            loader.worker_init_fn)
+    return loader
+
+
+def patch_dataloader_workers():
+    """Guard the workers of every DataLoader that ``Runner.build_dataloader``
+    builds (train, val, test loops). Returns True if applied."""
+    if _APPLIED.get('workers'):
+        return False
+    import functools
+
+    from mmengine.runner import Runner
+    build = Runner.build_dataloader
+
+    @functools.wraps(build)
+    def build_dataloader(*args, **kwargs):
+        return guard_dataloader_workers(build(*args, **kwargs))
+
+    Runner.build_dataloader = staticmethod(build_dataloader)
+    _APPLIED['workers'] = True
+    return True
+
+
+def guard_launched_process():
+    """Under ``torchrun`` (``tools/dist_train.sh``): make this rank exit
+    (SIGTERM) when the launcher process dies, so a ``kill -9`` of the
+    launcher leaves no rank (and, through the workers' guard, no worker)
+    behind. A no-op otherwise: a plain ``python tools/train.py`` must keep
+    running when the shell that started it goes away (``nohup``)."""
+    import signal
+    if 'TORCHELASTIC_RUN_ID' not in os.environ or \
+            not _worker_guard_enabled():
+        return False
+    exit_with_parent(signal.SIGTERM)
+    return True
+
+
+# ----------------------------------------------------- atomic checkpoints
+def _fsync_dir(path):
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _file_mode():
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def atomic_write(filename, write):
+    """Write ``filename`` all-or-nothing: ``write(f)`` fills a temporary
+    file in the same folder, which is flushed, fsync-ed and renamed over
+    ``filename`` (then the folder is fsync-ed). A crash, a kill or an error
+    at any point leaves either the old file or the complete new one, never a
+    truncated file; the temporary file is removed on errors (after a
+    ``kill -9`` a ``.<name>.*.tmp`` may remain, never under the real name).
+    """
+    import tempfile
+    filename = os.path.abspath(os.path.expanduser(filename))
+    folder = os.path.dirname(filename)
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f'.{os.path.basename(filename)}.', suffix='.tmp', dir=folder)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, _file_mode())  # mkstemp creates 0600
+        os.replace(tmp, filename)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(folder)
+    return filename
+
+
+def atomic_torch_save(obj, filename):
+    """``torch.save(obj, filename)`` through :func:`atomic_write`."""
+    import torch
+    return atomic_write(filename, lambda f: torch.save(obj, f))
+
+
+def atomic_write_text(text, filename):
+    return atomic_write(filename, lambda f: f.write(text.encode('utf-8')))
+
+
+def _is_local(filename, backend_args=None):
+    from mmengine.fileio import LocalBackend, get_file_backend
+    if filename.startswith('pavi://'):
+        return False
+    try:
+        backend = get_file_backend(filename, backend_args=backend_args)
+    except Exception:
+        return False
+    return isinstance(backend, LocalBackend)
+
+
+def _checkpoint_save_with_step(self, runner, step, meta):
+    """mmengine 0.10.7's ``CheckpointHook._save_checkpoint_with_step`` in a
+    crash-safe order: save the new checkpoint (atomically), then point
+    ``last_checkpoint`` at it (atomically), and only then delete the
+    checkpoint that ``max_keep_ckpts`` retires. (mmengine deletes first:
+    a crash while saving left no checkpoint at all with
+    ``max_keep_ckpts=1``.)"""
+    from mmengine.dist import is_main_process
+    outdated = None
+    if self.max_keep_ckpts > 0:
+        if not (len(self.keep_ckpt_ids) > 0
+                and self.keep_ckpt_ids[-1] == step):
+            if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
+                outdated = self.keep_ckpt_ids.popleft()
+            self.keep_ckpt_ids.append(step)
+            runner.message_hub.update_info('keep_ckpt_ids',
+                                           list(self.keep_ckpt_ids))
+    ckpt_filename = self.filename_tmpl.format(step)
+    self.last_ckpt = self.file_backend.join_path(self.out_dir, ckpt_filename)
+    runner.message_hub.update_info('last_ckpt', self.last_ckpt)
+    runner.save_checkpoint(
+        self.out_dir,
+        ckpt_filename,
+        self.file_client_args,
+        save_optimizer=self.save_optimizer,
+        save_param_scheduler=self.save_param_scheduler,
+        meta=meta,
+        by_epoch=self.by_epoch,
+        backend_args=self.backend_args,
+        **self.args)
+    if not is_main_process():
+        return
+    atomic_write_text(self.last_ckpt,
+                      os.path.join(runner.work_dir, 'last_checkpoint'))
+    if outdated is not None and outdated != step:
+        path = self.file_backend.join_path(self.out_dir,
+                                           self.filename_tmpl.format(outdated))
+        if self.file_backend.isfile(path):
+            self.file_backend.remove(path)
+        elif self.file_backend.isdir(path):  # deepspeed checkpoints
+            self.file_backend.rmtree(path)
+
+
+def patch_atomic_checkpoints():
+    """Route mmengine's ``save_checkpoint`` (every checkpoint a Runner, the
+    ``CheckpointHook`` and its best / published checkpoints write) through
+    :func:`atomic_torch_save` for local files, and reorder the hook's
+    save / ``last_checkpoint`` / cleanup steps. Returns True if applied."""
+    if _APPLIED.get('atomic') or \
+            os.environ.get('MMVSSL_ATOMIC_CHECKPOINTS', '1') == '0':
+        return False
+    import functools
+
+    import mmengine.runner
+    import mmengine.runner.checkpoint as ckpt_mod
+    import mmengine.runner.runner as runner_mod
+    from mmengine.hooks import CheckpointHook
+    original = ckpt_mod.save_checkpoint
+
+    @functools.wraps(original)
+    def save_checkpoint(checkpoint, filename, file_client_args=None,
+                        backend_args=None):
+        if file_client_args is None and _is_local(filename, backend_args):
+            atomic_torch_save(checkpoint, filename)
+        else:
+            original(checkpoint, filename, file_client_args=file_client_args,
+                     backend_args=backend_args)
+
+    save_checkpoint.__wrapped_original__ = original
+    for mod in (ckpt_mod, runner_mod, mmengine.runner):
+        mod.save_checkpoint = save_checkpoint
+    CheckpointHook._save_checkpoint_with_step = _checkpoint_save_with_step
+    _APPLIED['atomic'] = True
+    return True
+
+
 # --------------------------------------------------------------------- numpy
 def patch_numpy_nan_alias():
     """mmaction2 1.2.0's AVA evaluation (``ava_evaluation/metrics.py``)
@@ -206,4 +516,6 @@ def apply_all():
     """Apply every compat fix that is needed in this environment."""
     return dict(mmaction_drn=patch_mmaction_drn(),
                 checkpoint_loading=patch_checkpoint_loading(),
+                dataloader_workers=patch_dataloader_workers(),
+                atomic_checkpoints=patch_atomic_checkpoints(),
                 numpy_nan_alias=patch_numpy_nan_alias())
