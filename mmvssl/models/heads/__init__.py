@@ -1,5 +1,8 @@
 from .constcl_head import (ConSTCLHead, DecoderLayer, MultiHeadCrossAttention,
                            RegionMLPHead, SpatioTemporalPosEmbed)
+from .instance_reconstructor_head import (InstanceReconstructorHead,
+                                          ReconstructorDecoderLayer,
+                                          ReconstructorDecoderUnit)
 from .ctrlaug_heads import (GRUMLPOrderHead, GRUOrderHead, MINEEstimator,
                             MLPOrderHead, VCOPHead)
 from .pretext_heads import PlaybackRateHead, RotationHead, STORHead
@@ -8,7 +11,8 @@ from .ssl_heads import (BaseContrastiveHead, batch_shuffle, batch_unshuffle,
                         SimSiamHead)
 
 __all__ = [
-    'ConSTCLHead', 'RegionMLPHead', 'MultiHeadCrossAttention',
+    'ConSTCLHead', 'InstanceReconstructorHead', 'ReconstructorDecoderLayer',
+    'ReconstructorDecoderUnit', 'RegionMLPHead', 'MultiHeadCrossAttention',
     'DecoderLayer', 'SpatioTemporalPosEmbed', 'MINEEstimator',
     'MLPOrderHead', 'GRUOrderHead', 'GRUMLPOrderHead', 'VCOPHead',
     'PlaybackRateHead', 'RotationHead', 'STORHead', 'BaseContrastiveHead',
