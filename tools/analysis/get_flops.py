@@ -4,6 +4,12 @@ Usage::
 
     python tools/analysis/get_flops.py CONFIG [--shape T H W]
         [--batch-size B] [--backward] [--cfg-options k=v ...]
+    python tools/analysis/get_flops.py --table4 [--shape T H W] ...
+
+``--table4`` measures the five models of ConST-CL's Table 4 (CVRL, context
+0 / 1 / 3 / 5) and prints them next to the paper's figures, with the
+relative differences and whether they are within 1% (parameters) and 5%
+(FLOPs).
 
 "One self-supervised training pass" (ConST-CL, Table 4) is the forward
 pass of the whole pretraining model on one video: both views through the
@@ -36,7 +42,10 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description='Parameters and FLOPs of one self-supervised training '
         'pass (both views, heads and losses)')
-    p.add_argument('config', help='config file')
+    p.add_argument('config', nargs='?', help='config file')
+    p.add_argument('--table4', action='store_true',
+                   help="measure the models of ConST-CL's Table 4 and print "
+                   "them next to the paper's figures")
     p.add_argument('--shape', type=int, nargs=3, default=DEFAULT_SHAPE,
                    metavar=('T', 'H', 'W'),
                    help='input frames and size of every view '
@@ -49,7 +58,10 @@ def parse_args(argv=None):
                    help='also count the backward pass')
     p.add_argument('--cfg-options', nargs='+', action=DictAction,
                    help='override config settings, key=value')
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if not args.table4 and args.config is None:
+        p.error('a config is needed (or --table4)')
+    return args
 
 
 # ------------------------------------------------------------------ helpers
@@ -238,9 +250,89 @@ def format_report(result: Dict, shape: Sequence[int],
     return lines
 
 
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+# ConST-CL, Table 4: (row, config, paper #Params (M), paper #FLOPs (B)).
+# The paper's FLOPs are multiply-adds of one clip (see docs/constcl.md), so
+# they are compared with our per-clip GMACs.
+TABLE4 = [
+    ('CVRL (R5)', 'configs/cvrl/r3d50_k400.py', 44.6, 45.6),
+    ('context 0 (2R5 + MLP)',
+     'configs/constcl/ablations/ctx0_r3d50_k400_100k.py', 77.7, 55.5),
+    ('context 1', 'configs/constcl/ablations/ctx1_r3d50_k400_100k.py', 71.7,
+     55.6),
+    ('context 3', 'configs/constcl/ablations/ctx3_r3d50_k400_100k.py', 71.7,
+     56.1),
+    ('context 5', 'configs/constcl/ablations/ctx5_r3d50_k400_100k.py', 71.7,
+     56.5),
+]
+PARAM_TOL, FLOP_TOL = 0.01, 0.05
+
+
+def gmacs_per_clip(result: Dict) -> float:
+    """The convention of Table 4: multiply-adds of one clip (the per-video
+    forward of both views, halved)."""
+    return result['flops']['total'] / 2e9 / result['num_views']
+
+
+def table4(entries: Sequence = TABLE4,
+           shape: Sequence[int] = DEFAULT_SHAPE,
+           batch_size: int = 2,
+           num_boxes: int = 16,
+           cfg_options: Optional[Dict] = None,
+           root: str = ROOT) -> List[Dict]:
+    """Measure every ``(row, config, paper params M, paper GFLOPs)`` of
+    ``entries``; returns one dict per row."""
+    rows = []
+    for name, config, p_params, p_flops in entries:
+        path = config if osp.isabs(config) else osp.join(root, config)
+        res = complexity(path, shape, batch_size, num_boxes, False,
+                         cfg_options)
+        params = res['params']['total'] / 1e6
+        macs = gmacs_per_clip(res)
+        rows.append(
+            dict(row=name, config=config, paper_params=p_params,
+                 params=params, params_diff=params / p_params - 1,
+                 paper_flops=p_flops, gmacs=macs,
+                 flops_diff=macs / p_flops - 1,
+                 head_gmacs=res['flops'].get('head', 0) / 2e9 /
+                 res['num_views']))
+    return rows
+
+
+def format_table4(rows: Sequence[Dict]) -> List[str]:
+    """A Markdown table (the one in docs/constcl.md)."""
+    lines = [
+        '| model | paper #Params (M) | ours (M) | diff | paper #FLOPs (B) '
+        '| ours GMACs / clip | diff | within 1% / 5% |',
+        '|---|---|---|---|---|---|---|---|',
+    ]
+    for r in rows:
+        ok = (abs(r['params_diff']) <= PARAM_TOL,
+              abs(r['flops_diff']) <= FLOP_TOL)
+        lines.append(
+            f"| {r['row']} | {r['paper_params']:.1f} | {r['params']:.2f} | "
+            f"{100 * r['params_diff']:+.2f}% | {r['paper_flops']:.1f} | "
+            f"{r['gmacs']:.2f} | {100 * r['flops_diff']:+.2f}% | "
+            f"{'yes' if ok[0] else 'NO'} / {'yes' if ok[1] else 'NO'} |")
+    return lines
+
+
 def main(argv=None):
     args = parse_args(argv)
     torch.set_grad_enabled(args.backward)
+    if args.table4:
+        if args.backward:
+            raise SystemExit('--table4 counts the forward pass (the '
+                             "paper's convention); drop --backward")
+        rows = table4(TABLE4, tuple(args.shape), args.batch_size,
+                      args.num_boxes, args.cfg_options)
+        print(f'ConST-CL Table 4, input per view '
+              f'{args.shape[0]}x{args.shape[1]}x{args.shape[2]}, '
+              f'{args.num_boxes} boxes per frame')
+        for line in format_table4(rows):
+            print(line)
+        return rows
     result = complexity(args.config, tuple(args.shape), args.batch_size,
                         args.num_boxes, args.backward, args.cfg_options)
     print(f'config: {args.config}')

@@ -29,6 +29,26 @@ test_cfg = None
 # applies the linear scaling rule lr = 40.96 * total_batch / 1024, e.g. 5.12
 # for 2 GPUs x 64. The schedule stays 200k steps; scale max_iters and
 # warmup_iters by 1024 / total_batch to keep the number of epochs.
+#
+# Gradient reduction across devices (the paper is silent; from the released
+# code, tensorflow/models official/projects/const_cl): the official step
+# (`ConstCLPretrainTask.train_step`, tasks/const_cl.py, the same as CVRL's
+# `VideoSSLPretrainTask.train_step`) differentiates each replica's loss
+# (its local mean, negatives gathered from all replicas with gradient) and
+# passes the gradients to Keras' `optimizer.apply_gradients`, which
+# all-reduces them with SUM (`optimizer_utils.all_reduce_sum_gradients`).
+# Unlike Model Garden's supervised tasks, it does NOT divide the loss by
+# `num_replicas_in_sync` first. The L2 term (1e-6 * sum ||kernel||^2 / 2)
+# is added on every replica, so it is summed too. DDP averages instead (our
+# gathers also pass gradients back, mmvssl/ops/gather.py), so with R TPU
+# replicas the official update is R times ours:
+#     official lr 40.96 with SUM  ==  DDP lr 40.96 * R, weight decay 1e-6.
+# R is not in the released config nor in the paper (it is the TPU slice's
+# replica count; 1024 clip pairs at 16x224^2 do not fit a few 16 GB TPU v3
+# cores, so R > 1). We keep the paper's 40.96, which equals the official
+# run only if R = 1; to reproduce an R-replica official run, set
+# optimizer.lr = 40.96 * R (e.g. 327.68 for R = 8, 1310.72 for R = 32).
+# See docs/constcl.md ("Learning rate and gradient reduction").
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(
