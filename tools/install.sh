@@ -107,7 +107,19 @@ if ! have "import mmaction, mmdet, sys; sys.exit(mmaction.__version__ != '$MMACT
 fi
 say "installing runtime and test requirements"
 "${PIP[@]}" install -q -r requirements/runtime.txt -r requirements/tests.txt
-if ! have "import mmvssl"; then
+# openmim (`mim train mmvssl CONFIG`): --no-deps, because its dependency
+# opendatalab -> openxlab pins setuptools~=60.2.0, requests~=2.28.2 and
+# more, which would downgrade the stack's setuptools 80.9.0; mim itself only
+# uses opendatalab's `odl` command in `mim download --dataset`.
+if ! have "import mim, sys; sys.exit(mim.__version__ != '0.3.9')"; then
+  say "installing openmim==0.3.9 (without opendatalab)"
+  "${PIP[@]}" install -q --no-deps "openmim==0.3.9"
+  "${PIP[@]}" install -q click colorama model-index pandas requests rich tabulate
+fi
+# editable install; re-run when the OpenMMLab layout is missing (setup.py
+# links configs/, tools/, model-index.yml into mmvssl/.mim and installs the
+# mmvssl-mim.pth start-up hook that resolves `mmvssl::` configs)
+if ! have "import mmvssl, os, sys, sysconfig; d = os.path.dirname(mmvssl.__file__); sys.exit(not (os.path.isfile(os.path.join(d, '.mim', 'configs', 'constcl', 'r3d50_k400.py')) and os.path.isfile(os.path.join(sysconfig.get_paths()['purelib'], 'mmvssl-mim.pth'))))"; then
   say "installing mmvssl in editable mode"
   "${PIP[@]}" install -q --no-build-isolation --no-deps -e .
 fi
