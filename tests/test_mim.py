@@ -346,6 +346,18 @@ def test_mmaction2_tools_train(project, tmp_path):
 
 
 @pytest.mark.slow
+def test_mmaction2_tools_train_without_the_hook(project, tmp_path):
+    """The README's fallback when the start-up hook is off: run the script
+    through a `python -c` that imports mmvssl first."""
+    out = tmp_path / 'probe.json'
+    code = ('import mmvssl, runpy, sys; sys.argv = sys.argv[1:]; '
+            "runpy.run_path(sys.argv[0], run_name='__main__')")
+    run([sys.executable, '-c', code, mmaction_train_script(), 'finetune.py',
+         '--work-dir', str(tmp_path / 'work')], project,
+        child_env(project, PROBE_OUT=out, MMVSSL_NO_MIM_HOOK=1))
+    check_finetune(read_probe(out))
+
+@pytest.mark.slow
 def test_our_tools_test(project, tmp_path):
     import torch
     ckpt = tmp_path / 'empty.pth'
