@@ -19,4 +19,13 @@ model = dict(
         temporal_strides=(1, 2, 2, 2),
         inflate=(1, 1, 1, 1),
         norm_cfg=dict(type='BN3d', requires_grad=True),
-        zero_init_residual=False))
+        zero_init_residual=False),
+    # pretext heads of the released code for this backbone
+    # (models/BE/r3d_byol.py; the paper is silent): single linear
+    # layers, playback / rotation Linear(512, 4) on each clip, STOR
+    # Linear(1024, 5) per task; losses summed over the clips
+    # (view_reduction='sum' from cstp_r2plus1d10.py)
+    pretext_heads=dict(
+        pcls=dict(hid_channels=None),
+        rcls=dict(hid_channels=None),
+        ocls=dict(hid_channels=0)))

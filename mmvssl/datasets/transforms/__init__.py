@@ -15,6 +15,7 @@ from .regions import (DetectorRegionBoxes, FelzenszwalbRegionBoxes,
                       RandomRegionBoxes, SLICRegionBoxes)
 from .spatial import (ClipCenterCrop, ClipFlip, ClipRandomResizedCrop,
                       ClipResize, ClipRotation)
+from .wrappers import ClipRandomApply
 
 __all__ = [
     'INTERPOLATIONS', 'ClipTransform', 'BaseClipSampler',
@@ -26,5 +27,5 @@ __all__ = [
     'RandomRegionBoxes', 'SLICRegionBoxes', 'FelzenszwalbRegionBoxes',
     'DetectorRegionBoxes', 'OverlapClipSampler', 'OverlapAnchorCrop',
     'OverlapCrop', 'spatial_overlap_rate', 'temporal_overlap_rate',
-    'ClipRotationJitter', 'LocalGlobalSampler'
+    'ClipRotationJitter', 'LocalGlobalSampler', 'ClipRandomApply'
 ]

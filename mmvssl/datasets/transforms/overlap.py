@@ -199,6 +199,17 @@ class OverlapClipSampler(BaseClipSampler):
     the shift of the smallest candidate; 29 for 16 frames and 0.2) is long
     enough for every label.
 
+    ``playback_cap='clip'`` follows the released CSTP code instead (the
+    paper is silent): a rate ``r`` is allowed when one clip spans the video,
+    ``(L - 1) * frame_interval * r <= total_frames``, and drawn uniformly
+    among the allowed rates (on UCF101 split-1 lengths, P(1/2/4/8) =
+    .28/.28/.27/.18 with 16-frame clips, against .36/.35/.22/.07 with the
+    default cap); a temporal label that cannot be placed at that rate is
+    then *redrawn* uniformly among the labels that can (the official code
+    redraws it in a loop), so in this mode the temporal label depends on
+    the rate for short videos. Only a video shorter than a pair at overlap
+    1 gets ``-1``.
+
     The spatial label is only drawn here (one place for both labels; the
     crops read ``spatial_overlap_target`` from the ``pretext`` dict).
 
@@ -224,6 +235,10 @@ class OverlapClipSampler(BaseClipSampler):
         order (str): ``'random'`` (clip 2 before or after clip 1) or
             ``'forward'`` (clip 2 never starts before clip 1). Defaults to
             ``'random'``.
+        playback_cap (str): ``'pair'`` (a pair at the smallest overlap
+            candidate must fit; labels independent) or ``'clip'`` (the
+            released code's cap and label redraw, see above). Defaults to
+            ``'pair'``.
     """
 
     num_views = 2
@@ -236,8 +251,13 @@ class OverlapClipSampler(BaseClipSampler):
                  spatial_overlaps: Optional[Sequence[float]] = (
                      DEFAULT_OVERLAPS),
                  playback_rates: Optional[Sequence[int]] = None,
-                 order: str = 'random') -> None:
+                 order: str = 'random',
+                 playback_cap: str = 'pair') -> None:
         name = type(self).__name__
+        if playback_cap not in ('pair', 'clip'):
+            raise ValueError(f"{name}: playback_cap must be 'pair' or "
+                             f"'clip', got {playback_cap!r}")
+        self.playback_cap = playback_cap
         _check_positive(name, clip_len=clip_len, frame_interval=frame_interval)
         if order not in ('random', 'forward'):
             raise ValueError(f"{name}: order must be 'random' or 'forward', "
@@ -276,6 +296,11 @@ class OverlapClipSampler(BaseClipSampler):
         return [(self.frame_interval * r, i)
                 for i, r in enumerate(self.playback_rates)]
 
+    def _clip_cap(self, stride: int) -> int:
+        """Frames the released code requires for a rate:
+        ``(clip_len - 1) * stride`` (one clip's extent)."""
+        return (self.clip_len - 1) * stride
+
     def _draw_rate(self, frames_needed) -> Tuple[int, Optional[int], bool]:
         """Uniform among the rates whose ``frames_needed(stride)`` fits;
         the slowest rate (and ``False``) if none does."""
@@ -308,20 +333,30 @@ class OverlapClipSampler(BaseClipSampler):
 
         if self.temporal_overlaps is None:  # independent clips
             records = []
+            need = (self._clip_cap if self.playback_cap == 'clip' else
+                    (lambda s: self.span(L, s)))
             for _ in range(2):
-                stride, label, _ = self._draw_rate(
-                    lambda s: self.span(L, s))
+                stride, label, _ = self._draw_rate(need)
                 room = max(0, total_frames - self.span(L, stride))
                 start = int(np.random.randint(room + 1))
                 records.append(self._record(start, stride, label))
             return records, pretext
 
         i_t = int(np.random.randint(len(self.temporal_overlaps)))
+        if self.playback_cap == 'clip':
+            # the released code: the rate is capped by one clip's extent;
+            # a temporal label that does not fit at that rate is redrawn
+            stride, label, _ = self._draw_rate(self._clip_cap)
+            fits = [i for i, k in enumerate(self.shifts)
+                    if self.span(L + k, stride) <= total_frames]
+            if fits and i_t not in fits:
+                i_t = int(fits[np.random.randint(len(fits))])
+        else:
+            # the rate is capped by what the *largest* shift allows, so the
+            # playback label does not depend on the overlap label
+            stride, label, _ = self._draw_rate(
+                lambda s: self.span(L + max(self.shifts), s))
         k = self.shifts[i_t]
-        # the rate is capped by what the *largest* shift allows, so the
-        # playback label does not depend on the overlap label
-        stride, label, _ = self._draw_rate(
-            lambda s: self.span(L + max(self.shifts), s))
         room = total_frames - self.span(L + k, stride)
         ok = room >= 0
         first = int(np.random.randint(room + 1)) if ok else 0
@@ -342,7 +377,8 @@ class OverlapClipSampler(BaseClipSampler):
                 f'frame_interval={self.frame_interval}, '
                 f'temporal_overlaps={self.temporal_overlaps}, '
                 f'spatial_overlaps={self.spatial_overlaps}, '
-                f'playback_rates={self.playback_rates}, order={self.order!r})')
+                f'playback_rates={self.playback_rates}, order={self.order!r}, '
+                f'playback_cap={self.playback_cap!r})')
 
 
 # -------------------------------------------------------------------- crops
@@ -415,11 +451,27 @@ class OverlapAnchorCrop(_OverlapCrop):
 
     Without a drawn rate this is a plain ``ClipRandomResizedCrop``.
 
+    ``size_mode='free'`` follows the released CSTP code instead (the paper
+    is silent): clip 1's box is a plain ``ClipRandomResizedCrop`` draw (size
+    *and* position), so its area distribution is that of an unconstrained
+    crop whatever the candidate set; when the drawn rate cannot be realised
+    from that box, the label is redrawn as the official loop does: a
+    candidate and a side (quadrant) for clip 2 uniformly, until clip 2 fits
+    on that side (rate 1 always does). ``pretext[label_key]`` and
+    ``pretext[label_key + '_target']`` are updated, so :class:`OverlapCrop`
+    realises the new rate. The spatial label then depends on clip 1's box
+    (large boxes cannot overlap another at small rates).
+
     Args:
         label_key (str): pretext key prefix. Defaults to
             ``'spatial_overlap'``.
         max_size_attempts (int): size draws before shrinking. Defaults to
             50.
+        size_mode (str): ``'all_candidates'`` (the default: sizes that suit
+            every candidate, re-positioned for the drawn rate) or
+            ``'free'`` (the released code's free crop and label redraw).
+        max_label_draws (int): label / side draws of ``'free'`` mode before
+            falling back to the largest candidate. Defaults to 1000.
         **kwargs: ``ClipRandomResizedCrop`` arguments (``scale``,
             ``area_range``, ``aspect_ratio_range``, ...; not ``ref_view``).
     """
@@ -427,12 +479,51 @@ class OverlapAnchorCrop(_OverlapCrop):
     def __init__(self,
                  label_key: str = 'spatial_overlap',
                  max_size_attempts: int = 50,
+                 size_mode: str = 'all_candidates',
+                 max_label_draws: int = 1000,
                  **kwargs) -> None:
         if kwargs.get('ref_view') is not None:
             raise ValueError('OverlapAnchorCrop does not take ref_view')
+        if size_mode not in ('all_candidates', 'free'):
+            raise ValueError("OverlapAnchorCrop: size_mode must be "
+                             f"'all_candidates' or 'free', got {size_mode!r}")
         super().__init__(**kwargs)
         self.label_key = label_key
         self.max_size_attempts = int(max_size_attempts)
+        self.size_mode = size_mode
+        self.max_label_draws = int(max_label_draws)
+
+    @staticmethod
+    def fits_on_side(box: Tuple[int, int, int, int], img_w: int, img_h: int,
+                     gamma: float, sx: int, sy: int) -> bool:
+        """Whether a box of ``box``'s size, displaced towards ``(sx, sy)``
+        (signs), realises ``gamma`` inside the frame."""
+        x1, y1, x2, y2 = box
+        w, h = x2 - x1, y2 - y1
+        max_dx = img_w - x2 if sx > 0 else x1
+        max_dy = img_h - y2 if sy > 0 else y1
+        return len(spatial_displacements(
+            w, h, gamma, max_dx=max_dx, max_dy=max_dy)) > 0
+
+    def _free_box(self, results: Dict, img_w: int, img_h: int,
+                  gamma: float) -> Tuple[int, int, int, int]:
+        box = self.draw_box(0, 0, img_w, img_h)
+        sides = [(1, 1), (1, -1), (-1, 1), (-1, -1)]
+        if any(self.fits_on_side(box, img_w, img_h, gamma, *sd)
+               for sd in sides):
+            return box
+        pretext = results['pretext']
+        cands = tuple(pretext.get(f'{self.label_key}_candidates', (gamma, )))
+        for _ in range(self.max_label_draws):
+            i = int(np.random.randint(len(cands)))
+            sd = sides[np.random.randint(4)]
+            if self.fits_on_side(box, img_w, img_h, cands[i], *sd):
+                break
+        else:
+            i = int(np.argmax(cands))
+        pretext[self.label_key] = i
+        pretext[f'{self.label_key}_target'] = float(cands[i])
+        return box
 
     def _draw_size(self, img_w, img_h, candidates) -> Tuple[int, int]:
         def ok(w, h):
@@ -451,6 +542,8 @@ class OverlapAnchorCrop(_OverlapCrop):
 
     def overlap_box(self, results: Dict, img_w: int, img_h: int,
                     gamma: float) -> Tuple[int, int, int, int]:
+        if self.size_mode == 'free':
+            return self._free_box(results, img_w, img_h, gamma)
         candidates = results['pretext'].get(f'{self.label_key}_candidates',
                                             (gamma, ))
         w, h = self._draw_size(img_w, img_h, candidates)
@@ -467,7 +560,8 @@ class OverlapAnchorCrop(_OverlapCrop):
         return x1, y1, x1 + w, y1 + h
 
     def __repr__(self) -> str:
-        return (super().__repr__()[:-1] + f', label_key={self.label_key!r})')
+        return (super().__repr__()[:-1] + f', label_key={self.label_key!r}, '
+                f'size_mode={self.size_mode!r})')
 
 
 @TRANSFORMS.register_module()

@@ -48,8 +48,11 @@ def _meta(sample, key):
 
 class _ViewClsHead(BaseModule):
     """A per-view classifier whose label is a key of each view's geometry
-    record; the loss averages over the views in ``view_indices`` (default:
-    both clips) and the batch."""
+    record; the loss averages over the batch and, with
+    ``view_reduction='mean'`` (default), over the views in ``views``
+    (default: both clips), or sums the per-view losses with
+    ``view_reduction='sum'`` (the released CSTP code:
+    ``CE(clip 1) + CE(clip 2)``)."""
 
     #: geometry key of the label (subclasses)
     label_key: str = ''
@@ -62,10 +65,15 @@ class _ViewClsHead(BaseModule):
                  hid_channels: Optional[int] = None,
                  norm_cfg: Optional[Dict] = dict(type='BN1d'),
                  views: Sequence[int] = (0, 1),
+                 view_reduction: str = 'mean',
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if view_reduction not in ('mean', 'sum'):
+            raise ValueError(f'{type(self).__name__}: view_reduction must be '
+                             f"'mean' or 'sum', got {view_reduction!r}")
         self.num_classes = int(num_classes)
         self.views = tuple(views)
+        self.view_reduction = view_reduction
         self.classifier = _classifier(in_channels, num_classes, hid_channels,
                                       norm_cfg)
 
@@ -94,6 +102,11 @@ class _ViewClsHead(BaseModule):
             logits.append(self.classifier(feats[j]))
             labels.append(self.get_labels(data_samples, view_indices[j]))
         out = masked_cross_entropy(torch.cat(logits), torch.cat(labels))
+        if self.view_reduction == 'sum':
+            loss = sum(
+                masked_cross_entropy(lg, lb)['loss']
+                for lg, lb in zip(logits, labels))
+            return dict(loss=loss, acc=out['acc'])
         return dict(loss=out['loss'], acc=out['acc'])
 
 
@@ -112,6 +125,8 @@ class PlaybackRateHead(_ViewClsHead):
         views (Sequence[int]): positions in ``feats`` to classify. Defaults
             to ``(0, 1)`` (the paper's figure shows clip 1 only; with the
             overlap sampler clip 2 has the same label).
+        view_reduction (str): ``'mean'`` (default) or ``'sum'`` over the
+            views (the released code sums the two clips' losses).
     """
 
     label_key = 'playback_label'
@@ -153,7 +168,8 @@ class STORHead(BaseModule):
         num_temporal_classes (int, optional): temporal candidates. Defaults
             to 5.
         hid_channels (int, optional): hidden width. Defaults to
-            ``in_channels``.
+            ``in_channels``; ``0``: a single linear layer per task (the
+            released code's C3D / R3D heads).
         spatial_weight (float): ``l_s``. Defaults to 1.
         temporal_weight (float): ``l_t``. Defaults to 1.
         norm_cfg (dict): Defaults to BN1d.
@@ -171,7 +187,7 @@ class STORHead(BaseModule):
         super().__init__(init_cfg=init_cfg)
         if num_spatial_classes is None and num_temporal_classes is None:
             raise ValueError('STORHead needs the spatial or the temporal task')
-        hid = hid_channels or in_channels
+        hid = in_channels if hid_channels is None else int(hid_channels)
         self.tasks: List[str] = []
         self.weights = {}
         self.num_classes = {}
