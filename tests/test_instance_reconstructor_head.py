@@ -215,3 +215,49 @@ def test_constcl_trains_with_the_released_head():
     assert head_grad > 0
     assert sum(p.grad.abs().sum() for p in model.backbone.layer4_r.parameters()
                if p.grad is not None) > 0
+
+
+def test_attention_visualisation_reads_the_released_head(tmp_path):
+    """tools/visualization/constcl_attention.py works with the head: its
+    per-layer attention is a distribution over the context tokens."""
+    import importlib.util
+    import os.path as osp
+    import sys
+
+    cv2 = pytest.importorskip('cv2')
+    pytest.importorskip('decord')
+    from mmengine.config import Config
+    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    path = osp.join(root, 'tools/visualization/constcl_attention.py')
+    sys.path.insert(0, osp.dirname(path))
+    try:
+        spec = importlib.util.spec_from_file_location('constcl_att', path)
+        tool = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(tool)
+    finally:
+        sys.path.pop(0)
+    video = str(tmp_path / 'v.mp4')
+    writer = cv2.VideoWriter(video, cv2.VideoWriter_fourcc(*'mp4v'), 25,
+                             (160, 128))
+    rng = np.random.RandomState(0)
+    for _ in range(40):
+        writer.write(rng.randint(0, 255, (128, 160, 3), dtype=np.uint8))
+    writer.release()
+    cfg = Config.fromfile(osp.join(root, 'configs/constcl/r3d18_synthetic.py'))
+    cfg.merge_from_dict({
+        'model.backbone.base_channels': 8,
+        'model.neck.in_channels': 64,
+        'model.neck.hid_channels': 32,
+    })
+    cfg.model.head = dict(type='InstanceReconstructorHead', in_channels=64,
+                          num_channels=16, context_length=3)
+    ckpt = str(tmp_path / 'tiny.pth')
+    torch.save({'state_dict': build(cfg.model).state_dict(), 'meta': {}},
+               ckpt)
+    model = tool.build_model(cfg, ckpt)
+    batch = tool.load_views(cfg, video, 64, num_queries=2)
+    att = tool.compute_attention(model, batch)
+    assert len(att['maps']) == 3
+    heads, n, c, h, w = att['maps'][-1].shape
+    assert (heads, n, c) == (3, 2, 3) and (h, w) == att['feat_hw']
+    np.testing.assert_allclose(att['maps'][-1].sum((2, 3, 4)), 1, rtol=1e-4)
