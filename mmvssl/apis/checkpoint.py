@@ -676,8 +676,8 @@ def extract_backbone_checkpoint(checkpoint: Union[str, Mapping],
                                for k, v in sd.items()),
         meta=meta)
     if out_file is not None:
-        os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
-        torch.save(out, out_file)
+        from mmvssl.utils.compat import atomic_torch_save
+        atomic_torch_save(out, out_file)  # all-or-nothing (README)
     return out
 
 
@@ -712,7 +712,8 @@ def publish_checkpoint(in_file: str, out_file: str) -> str:
     stem = out_file[:-len('.pth')] if out_file.endswith('.pth') else out_file
     os.makedirs(osp.dirname(osp.abspath(stem)), exist_ok=True)
     tmp = stem + '.pth.tmp'
-    torch.save(out, tmp)
+    from mmvssl.utils.compat import atomic_torch_save
+    atomic_torch_save(out, tmp)  # complete and on disk before the rename
     final = f'{stem}-{sha256_file(tmp)[:8]}.pth'
     os.replace(tmp, final)
     return final

@@ -24,7 +24,6 @@ UNREADABLE_REASONS = {
     4: 'cannot be decoded',
 }
 _COUNTER_SLOTS = 257  # the main process + up to 256 workers
-_MAX_SKIPS = 10000  # consecutive draws of known-bad videos before giving up
 
 
 def _reason_code(reason: str) -> int:
@@ -116,8 +115,9 @@ class MultiViewVideoDataset(BaseActionDataset):
 
     Bad input: a missing, unreadable, corrupted or empty video is logged
     (WARNING, with its path, once) and replaced by another random sample;
-    after ``max_retries`` consecutive replacements fail too,
-    ``RuntimeError`` names every failed file. A video that failed is
+    after ``max_retries`` consecutive replacements fail too (or draw videos
+    already known to be unreadable), ``RuntimeError`` names every failed
+    file. A video that failed is
     remembered for the rest of the run, in every DataLoader worker (a
     shared-memory table made when the dataset is built): later draws of it
     are replaced without another decode attempt.
@@ -529,51 +529,45 @@ class MultiViewVideoDataset(BaseActionDataset):
         if not self._fully_initialized:
             self.full_init()
         failed = []
-        skipped = 0
         known = None if self.test_mode else self._unreadable
         while True:
+            err = None
             if known is not None and known[idx]:
                 # known bad: replaced without another decode attempt
-                skipped += 1
-                if skipped > _MAX_SKIPS:
-                    n_bad = int((known > 0).sum())
-                    raise RuntimeError(
-                        f'{skipped} consecutive draws hit videos already '
-                        f'known to be unreadable ({n_bad} of {len(self)} in '
-                        'this dataset); check the data')
-                self._count_replacement()
-                idx = self._rand_another()
-                continue
-            try:
-                return self.prepare_data(idx)
-            except VideoReadError as err:
-                failed.append(f'{err.filename} ({err.reason})')
-                if self.test_mode:
-                    err.add_note('MultiViewVideoDataset does not replace '
-                                 'unreadable videos in test_mode')
-                    raise
-                first = known is not None and not known[idx]
-                if known is not None:
-                    known[idx] = _reason_code(err.reason)
-                self._count_replacement()
-                if len(failed) > self.max_retries:
-                    distinct = {}
-                    for f in failed:
-                        distinct[f] = distinct.get(f, 0) + 1
-                    raise RuntimeError(
-                        f'{len(failed)} consecutive videos could not be '
-                        f'read (max_retries={self.max_retries}); check the '
-                        'data: ' +
-                        '; '.join(f + (f' [x{n}]' if n > 1 else '')
-                                  for f, n in distinct.items())) from err
-                new_idx = self._rand_another()
-                if first or known is None:
-                    print_log(
-                        f'MultiViewVideoDataset: skipping unreadable video '
-                        f'{err.filename}: {err.reason}; replacing sample '
-                        f'{idx} by sample {new_idx} (retry {len(failed)}/'
-                        f'{self.max_retries}); it is skipped for the rest '
-                        'of the run',
-                        logger='current',
-                        level=logging.WARNING)
-                idx = new_idx
+                reason = UNREADABLE_REASONS.get(int(known[idx]), 'unreadable')
+                failed.append(f'{self._video_name(idx)} ({reason}, known)')
+            else:
+                try:
+                    return self.prepare_data(idx)
+                except VideoReadError as e:
+                    err = e
+                    failed.append(f'{err.filename} ({err.reason})')
+                    if self.test_mode:
+                        err.add_note('MultiViewVideoDataset does not replace '
+                                     'unreadable videos in test_mode')
+                        raise
+                    if known is not None:
+                        known[idx] = _reason_code(err.reason)
+            self._count_replacement()
+            if len(failed) > self.max_retries:
+                distinct = {}
+                for f in failed:
+                    distinct[f] = distinct.get(f, 0) + 1
+                raise RuntimeError(
+                    f'{len(failed)} consecutive videos could not be '
+                    f'read (max_retries={self.max_retries}); check the '
+                    'data: ' +
+                    '; '.join(f + (f' [x{n}]' if n > 1 else '')
+                              for f, n in distinct.items())) from err
+            new_idx = self._rand_another()
+            if err is not None:
+                print_log(
+                    f'MultiViewVideoDataset: skipping unreadable video '
+                    f'{err.filename}: {err.reason}; replacing sample '
+                    f'{idx} by sample {new_idx} (retry {len(failed)}/'
+                    f'{self.max_retries})' +
+                    ('; it is skipped for the rest of the run'
+                     if known is not None else ''),
+                    logger='current',
+                    level=logging.WARNING)
+            idx = new_idx
