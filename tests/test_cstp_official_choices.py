@@ -195,3 +195,24 @@ def test_ucf101_pipeline_end_to_end(tmp_path):
             pretext['spatial_overlap']
         for g in (g1, g2):
             assert g['rotation'] in (0, 1, 2, 3)
+
+
+def test_finetuning_clips_at_the_official_stride():
+    for rel in ('configs/downstream/recognition/'
+                'cstp_r2plus1d10_ft_ucf101-split1.py',
+                'configs/downstream/recognition/'
+                'cstp_c3d_ft_hmdb51-split1.py'):
+        cfg = load(rel)
+        for dl in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+            sf = [t for t in cfg[dl].dataset.pipeline
+                  if t['type'] == 'SampleFrames']
+            assert len(sf) == 1 and sf[0]['frame_interval'] == 4, (rel, dl)
+            assert sf[0]['clip_len'] == 16
+        test_sf = [t for t in cfg.test_dataloader.dataset.pipeline
+                   if t['type'] == 'SampleFrames'][0]
+        assert test_sf['num_clips'] == 10
+    # other 112-px protocols keep their stride
+    ctrl = load('configs/downstream/recognition/_base_/data_16x112.py')
+    sf = [t for t in ctrl.train_dataloader.dataset.pipeline
+          if t['type'] == 'SampleFrames'][0]
+    assert sf['frame_interval'] == 1
