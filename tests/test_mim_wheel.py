@@ -2,7 +2,7 @@
 
 The wheel is built from a copy of the working tree; the environment gets
 what a user installs (torch, the mmcv wheel that tools/install.sh built and
-cached, the mmvssl wheel with its requirements, openmim without
+cached, `mmvssl[mim]` from the wheel with its requirements, openmim without
 opendatalab), nothing from the checkout: the configs and tools come from the
 copies in site-packages/mmvssl/.mim, `mmvssl::` from the start-up hook.
 Several minutes (installing torch and the OpenMMLab stack from the package
@@ -74,7 +74,7 @@ def wheel_env(tmp_path_factory):
     pip(python, f'torch=={torch.__version__.split("+")[0]}',
         f'setuptools=={SETUPTOOLS}')
     pip(python, mmcv_wheel)
-    pip(python, wheel)
+    pip(python, wheel + '[mim]')  # + the OpenMMLab stack (mminstall.txt)
     pip(python, '--no-deps', 'openmim==0.3.9')
     pip(python, 'click', 'colorama', 'model-index', 'pandas', 'requests',
         'rich', 'tabulate')
