@@ -106,6 +106,8 @@ def scaled_model_cfg(config: str, depth: int, base_channels: int):
         local = c5 if model.backbone.get('loss_endpoints',
                                          'C5g+C5r') != 'C4_p' else c5 // 2
         model.head.in_channels = local
+        if 'out_channels' in model.head:  # InstanceReconstructorHead
+            model.head.out_channels = local
     return cfg
 
 
@@ -114,9 +116,12 @@ def build_optim_wrapper(model: torch.nn.Module, cfg, lr: float = 1e-3):
     that random-data steps stay finite; the cost of a step does not depend
     on the learning rate."""
     from mmengine.optim import build_optim_wrapper as build
+    from mmengine.registry import DefaultScope
     optim_cfg = cfg.optim_wrapper.copy()
     optim_cfg.optimizer = dict(optim_cfg.optimizer, lr=lr)
-    return build(model, optim_cfg)
+    # mmvssl's wrappers (AutocastOptimWrapper) live in mmvssl's registry
+    with DefaultScope.overwrite_default_scope('mmvssl'):
+        return build(model, optim_cfg)
 
 
 def time_train_steps(
