@@ -111,7 +111,7 @@ say "installing runtime and test requirements"
 # opendatalab -> openxlab pins setuptools~=60.2.0, requests~=2.28.2 and
 # more, which would downgrade the stack's setuptools 80.9.0; mim itself only
 # uses opendatalab's `odl` command in `mim download --dataset`.
-if ! have "import mim, sys; sys.exit(mim.__version__ != '0.3.9')"; then
+if ! have "import sys, importlib.metadata as m; sys.exit(m.version('openmim') != '0.3.9')"; then
   say "installing openmim==0.3.9 (without opendatalab)"
   "${PIP[@]}" install -q --no-deps "openmim==0.3.9"
   "${PIP[@]}" install -q click colorama model-index pandas requests rich tabulate
