@@ -61,17 +61,22 @@ def _start_trainer(tmp_path, guard):
     script = tmp_path / 'trainer.py'
     script.write_text(TRAINER)
     env = dict(os.environ, OMP_NUM_THREADS='1')
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, str(script), compat.__file__, str(int(guard))],
         stdout=subprocess.PIPE, text=True, env=env)
+
+
+def _worker_pids(proc):
     workers = []
     t0 = time.time()
-    while len(workers) < 2 and time.time() - t0 < 60:
+    while len(workers) < 2 and time.time() - t0 < 120:
         line = proc.stdout.readline()
         if line.startswith('WORKER'):
             workers.append(int(line.split()[1]))
+        elif not line and proc.poll() is not None:
+            break
     assert len(workers) == 2, 'the workers did not start'
-    return proc, workers
+    return workers
 
 
 @pytest.mark.skipif(not sys.platform.startswith('linux'), reason='/proc')
@@ -80,9 +85,12 @@ def test_workers_die_with_a_killed_trainer(tmp_path):
     workers are gone within 3 s; the unguarded one's are still there after
     6 s (longer than torch's 5 s watchdog interval), so the fault is real
     and it is the guard that removes it."""
-    guarded, guarded_workers = _start_trainer(tmp_path / 'a', guard=True)
-    plain, plain_workers = _start_trainer(tmp_path / 'b', guard=False)
+    guarded = _start_trainer(tmp_path / 'a', guard=True)
+    plain = _start_trainer(tmp_path / 'b', guard=False)
+    guarded_workers, plain_workers = [], []
     try:
+        guarded_workers = _worker_pids(guarded)
+        plain_workers = _worker_pids(plain)
         for proc in (guarded, plain):
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
@@ -94,6 +102,9 @@ def test_workers_die_with_a_killed_trainer(tmp_path):
         time.sleep(max(0., 6 - (time.time() - t0)))
         orphans = [p for p in plain_workers if _alive(p)]
     finally:
+        for proc in (guarded, plain):
+            if proc.poll() is None:
+                proc.kill()
         for p in guarded_workers + plain_workers:
             if _alive(p):
                 os.kill(p, signal.SIGKILL)
@@ -188,6 +199,7 @@ def test_checkpoint_hook_saves_before_it_deletes(tmp_path, monkeypatch):
         default_hooks=dict(checkpoint=dict(
             type=CheckpointHook, interval=1, by_epoch=False,
             max_keep_ckpts=1)),
+        default_scope='mmvssl',
         log_level='WARNING')
     with pytest.raises(OSError, match='No space'):
         runner.train()
@@ -228,10 +240,13 @@ def _video_dataset(root, n_good=3, bad=('bad.mp4', ), **kwargs):
         write_random_bytes(osp.join(root, name))
         lines.append(f'{name} 0')
     ann = write_annotation(osp.join(root, 'list.txt'), lines)
-    return MultiViewVideoDataset(
-        ann_file=ann, data_prefix=dict(video=root),
-        clip_sampler=dict(type='UniformClipSampler', clip_len=4, num_clips=1),
-        view_pipeline=[], **kwargs)
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmvssl'):
+        return MultiViewVideoDataset(
+            ann_file=ann, data_prefix=dict(video=root),
+            clip_sampler=dict(type='UniformClipSampler', clip_len=4,
+                              num_clips=1),
+            view_pipeline=[], **kwargs)
 
 
 def test_unreadable_video_is_tried_once_then_skipped(tmp_path, log_records,
