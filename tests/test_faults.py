@@ -248,3 +248,43 @@ def test_videos_that_become_unreadable_are_warned_once_and_listed(
     listed = open(osp.join(work, 'unreadable_videos.txt')).read()
     assert all(p in listed for p in bad)
     assert _load(osp.join(work, 'epoch_3.pth'))['meta']['epoch'] == 3
+
+
+@pytest.mark.slow
+def test_sigkill_of_the_dist_launcher_leaves_no_process(data_root, tmp_path,
+                                                        port):
+    """``tools/dist_train.sh`` with 2 CPU ranks, 1 worker each: ``kill -9``
+    of the torchrun launcher takes its ranks and their workers with it."""
+    sys.path.insert(0, TESTS)
+    import fault_plugins
+    if torch.cuda.is_available():
+        pytest.skip('checks the CPU (gloo) launch')
+    cfg = _config(tmp_path, iters=40)
+    work, marks = str(tmp_path / 'work'), str(tmp_path / 'marks')
+    env = _env(data_root, FAULT_MARK_DIR=marks, PORT=port,
+               PYTHON=sys.executable)
+    proc = subprocess.Popen(
+        ['bash', 'tools/dist_train.sh', cfg, '2', '--work-dir', work,
+         '--cfg-options', 'train_dataloader.batch_size=4',
+         'train_dataloader.num_workers=1'],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True)
+    try:
+        _wait_for(osp.join(marks, 'ckpt_2.json'), proc, timeout=300)
+        everything = fault_plugins.descendants(proc.pid)
+        launcher = [p for p in everything
+                    if b'torch.distributed.run' in open(
+                        f'/proc/{p}/cmdline', 'rb').read()]
+        assert len(launcher) == 1 and len(everything) >= 5, everything
+        os.kill(launcher[0], signal.SIGKILL)
+        t0 = time.time()
+        while any(_alive(p) for p in everything) and time.time() - t0 < 15:
+            time.sleep(0.2)
+        left = [p for p in everything if _alive(p)]
+        for p in left:
+            os.kill(p, signal.SIGKILL)
+        assert not left, f'still alive 15 s after the kill: {left}'
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=30)
