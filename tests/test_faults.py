@@ -249,6 +249,19 @@ def test_videos_that_become_unreadable_are_warned_once_and_listed(
     assert all(p in listed for p in bad)
     assert _load(osp.join(work, 'epoch_3.pth'))['meta']['epoch'] == 3
 
+    # --resume reads the list back: the (still broken) files are skipped
+    # without another attempt or warning, and stay listed
+    rc, log = _run(_train_cmd(cfg, work, '--resume', '--cfg-options',
+                              'train_cfg.max_epochs=4'), _env(root))
+    assert rc == 0, log[-5000:]
+    assert '2 video(s) listed in' in log
+    assert 'skipping unreadable video' not in log
+    assert [line for line in log.splitlines()
+            if 'Unreadable videos (epoch 4)' in line and '0 new, 2 known'
+            in line]
+    assert open(osp.join(work, 'unreadable_videos.txt')).read() == listed
+    assert _load(osp.join(work, 'epoch_4.pth'))['meta']['epoch'] == 4
+
 
 @pytest.mark.slow
 def test_sigkill_of_the_dist_launcher_leaves_no_process(data_root, tmp_path,

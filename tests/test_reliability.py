@@ -17,8 +17,7 @@ import torch
 from mmengine.logging import MMLogger
 
 from mmvssl.utils import compat
-from video_utils import (write_annotation, write_random_bytes,
-                         write_video)
+from video_utils import write_annotation, write_random_bytes, write_video
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -162,10 +161,9 @@ def test_checkpoint_hook_saves_before_it_deletes(tmp_path, monkeypatch):
     """max_keep_ckpts=1 and the next save fails: the previous checkpoint and
     `last_checkpoint` pointing at it survive (mmengine deleted it first)."""
     from mmengine.hooks import CheckpointHook
+    from mmengine.model import BaseModel
     from mmengine.runner import Runner
     from torch import nn
-
-    from mmengine.model import BaseModel
 
     class Toy(BaseModel):
 

@@ -2,7 +2,6 @@
 write (round trips of real Runner checkpoints and hand-built edge cases) and
 refuses everything else with mmvssl's clear error."""
 import collections
-import io
 import os
 import os.path as osp
 import pickle
@@ -173,7 +172,7 @@ def test_everything_else_is_refused_clearly(tmp_path, obj, name):
     assert 'MMVSSL_UNSAFE_LOAD=1' in msg
 
 
-# ------------------------------------------------------ real Runner round trips
+# ---------------------------------------------------- real Runner round trips
 class _ToyModel(BaseModel):
 
     def __init__(self):

@@ -19,7 +19,26 @@ a no-op otherwise (each is covered by ``tests/test_compat.py``).
    refused; the error names the blocked global, and loading that file with full
    unpickling is an explicit opt-in (``MMVSSL_UNSAFE_LOAD=1``), never
    automatic,
-   and never applied to remote (http/https) files.
+   and never applied to remote (http/https) files.  The allow-list covers
+   every pickle form numpy and mmengine write (``mmengine_safe_globals``;
+   ``tests/test_safe_load.py``).
+
+3. DataLoader workers outlive a ``kill -9`` of their trainer (torch's own
+   watchdog only runs while a worker waits for work).
+   :func:`patch_dataloader_workers` gives every loader that
+   ``Runner.build_dataloader`` builds a ``worker_init_fn`` that ties the
+   worker to its parent (:func:`exit_with_parent`: ``PR_SET_PDEATHSIG``
+   plus a parent-pid watchdog thread); :func:`guard_launched_process` does
+   the same for the ranks that ``torchrun`` starts.  ``MMVSSL_WORKER_GUARD=0``
+   turns both off.
+
+4. mmengine writes checkpoints in place and deletes the checkpoint that
+   ``max_keep_ckpts`` retires *before* saving the next one.
+   :func:`patch_atomic_checkpoints` writes every local checkpoint through
+   :func:`atomic_write` (temporary file in the same folder, flush, fsync,
+   rename) and reorders ``CheckpointHook``: save, then ``last_checkpoint``
+   (atomically), then delete.  ``MMVSSL_ATOMIC_CHECKPOINTS=0`` turns it off.
+   (Tests of 3 and 4: ``tests/test_reliability.py``, ``tests/test_faults.py``.)
 """
 import importlib.util
 import os
@@ -306,9 +325,13 @@ class WorkerInitWithParentGuard:
 
 def guard_dataloader_workers(loader):
     """Make the worker processes of ``loader`` exit when their parent dies
-    (finding: after ``kill -9`` of a trainer its persistent workers stayed
-    alive for minutes, blocked flushing a full result pipe). Returns the
-    loader; a no-op without workers or when ``MMVSSL_WORKER_GUARD=0``."""
+    (issue 17: after ``kill -9`` of a trainer its persistent workers stayed
+    alive for minutes; torch's own watchdog only runs while a worker waits
+    for work, not while it is busy or blocked). Returns the loader; a no-op
+    without workers or when ``MMVSSL_WORKER_GUARD=0``. Workers must be
+    started from a thread that lives as long as the loader (the main thread
+    in mmengine's loops): ``PR_SET_PDEATHSIG`` fires when the *thread* that
+    forked the worker exits."""
     from torch.utils.data import DataLoader
     if (isinstance(loader, DataLoader) and loader.num_workers > 0
             and _worker_guard_enabled()
