@@ -295,3 +295,40 @@ def test_workers_share_what_they_learn_across_epochs(tmp_path):
     assert fresh.mark_unreadable({name: 'cannot be decoded'}) == 1
     assert fresh.mark_unreadable({'no/such/video.mp4': 'not found'}) == 0
     assert list(fresh.unreadable_videos()) == [bad]
+
+
+def test_previous_best_checkpoint_is_deleted_after_the_new_save():
+    """mmengine's _save_best_checkpoint removes the old best, then saves."""
+    events = []
+
+    class Backend:
+
+        def remove(self, path):
+            events.append(('removed', path))
+
+        def join_path(self, *parts):
+            return '/'.join(parts)
+
+    class Hook:
+        file_backend = Backend()
+        best_ckpt_path = 'best_acc_epoch_1.pth'
+
+    def save_best(self, runner, metrics):  # mmengine's order
+        self.file_backend.remove(self.best_ckpt_path)
+        if metrics == 'disk full':
+            raise OSError('No space left on device')
+        self.best_ckpt_path = self.file_backend.join_path('w', 'best_2.pth')
+        events.append(('saved', self.best_ckpt_path))
+
+    wrapped = compat._wrap_save_best(save_best)
+    hook = Hook()
+    with pytest.raises(OSError):
+        wrapped(hook, None, 'disk full')
+    assert events == []  # the old best is still there
+    wrapped(hook, None, {'acc': 1})
+    assert events == [('saved', 'w/best_2.pth'),
+                      ('removed', 'best_acc_epoch_1.pth')]
+    assert isinstance(hook.file_backend, Backend)
+    from mmengine.hooks import CheckpointHook
+    assert getattr(CheckpointHook._save_best_checkpoint,
+                   '__mmvssl_patched__', False)

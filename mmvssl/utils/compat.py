@@ -37,7 +37,7 @@ a no-op otherwise (each is covered by ``tests/test_compat.py``).
    :func:`patch_atomic_checkpoints` writes every local checkpoint through
    :func:`atomic_write` (temporary file in the same folder, flush, fsync,
    rename) and reorders ``CheckpointHook``: save, then ``last_checkpoint``
-   (atomically), then delete.  ``MMVSSL_ATOMIC_CHECKPOINTS=0`` turns it off.
+   (atomically), then delete (also for the best checkpoint it replaces).  ``MMVSSL_ATOMIC_CHECKPOINTS=0`` turns it off.
    (Tests of 3 and 4: ``tests/test_reliability.py``, ``tests/test_faults.py``.)
 """
 import importlib.util
@@ -490,6 +490,48 @@ def _checkpoint_save_with_step(self, runner, step, meta):
             self.file_backend.rmtree(path)
 
 
+class _DeferredRemoval:
+    """A file backend whose ``remove`` / ``rmtree`` only note the path."""
+
+    def __init__(self, backend):
+        self._backend = backend
+        self.pending = []
+
+    def remove(self, path):
+        self.pending.append(('remove', path))
+
+    def rmtree(self, path):
+        self.pending.append(('rmtree', path))
+
+    def __getattr__(self, name):
+        return getattr(self._backend, name)
+
+
+def _wrap_save_best(save_best):
+    """``CheckpointHook._save_best_checkpoint`` that deletes the previous
+    best checkpoint only after the new one is saved (mmengine deletes it
+    first)."""
+    import functools
+
+    @functools.wraps(save_best)
+    def _save_best_checkpoint(self, runner, metrics):
+        backend = self.file_backend
+        deferred = _DeferredRemoval(backend)
+        self.file_backend = deferred
+        try:
+            save_best(self, runner, metrics)
+        finally:
+            self.file_backend = backend
+        kept = {self.best_ckpt_path} | set(
+            (getattr(self, 'best_ckpt_path_dict', None) or {}).values())
+        for op, path in deferred.pending:
+            if path not in kept:
+                getattr(backend, op)(path)
+
+    _save_best_checkpoint.__mmvssl_patched__ = True
+    return _save_best_checkpoint
+
+
 def patch_atomic_checkpoints():
     """Route mmengine's ``save_checkpoint`` (every checkpoint a Runner, the
     ``CheckpointHook`` and its best / published checkpoints write) through
@@ -519,6 +561,10 @@ def patch_atomic_checkpoints():
     for mod in (ckpt_mod, runner_mod, mmengine.runner):
         mod.save_checkpoint = save_checkpoint
     CheckpointHook._save_checkpoint_with_step = _checkpoint_save_with_step
+    if not getattr(CheckpointHook._save_best_checkpoint,
+                   '__mmvssl_patched__', False):
+        CheckpointHook._save_best_checkpoint = _wrap_save_best(
+            CheckpointHook._save_best_checkpoint)
     _APPLIED['atomic'] = True
     return True
 
