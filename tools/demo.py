@@ -220,8 +220,11 @@ def _feature_loader(args, cfg, split):
         view_pipeline=[dict(type='ClipResize', scale=(-1, size)),
                        dict(type='ClipCenterCrop', crop_size=size)],
         test_mode=True))
-    return DataLoader(dataset, batch_size=8, num_workers=2,
-                      collate_fn=pseudo_collate, shuffle=False)
+    from mmvssl.utils.compat import guard_dataloader_workers
+    # workers exit with the demo if it is killed (issue 17)
+    return guard_dataloader_workers(
+        DataLoader(dataset, batch_size=8, num_workers=2,
+                   collate_fn=pseudo_collate, shuffle=False))
 
 
 def _build_backbone(cfg, branch, ckpt, seed=0):
