@@ -7,7 +7,7 @@
 # Input: 32 raw frames at temporal stride 2 -> 16 frames at 224^2 per view;
 # the backbone's stem halves time again: 8x7x7 feature maps.
 _base_ = [
-    '../_base_/models/constcl_r3d50.py',
+    '../_base_/models/constcl_r3d50_released.py',
     '../_base_/datasets/k400_ssl_regions.py',
     '../_base_/schedules/constcl_sgd_cosine_200k.py',
 ]  # the schedule brings the (iteration-based) runtime
@@ -41,17 +41,6 @@ sync_bn = 'torch'
 # runs on 8 x 80 GB GPUs with the paper's learning rate. Without them (fp32,
 # no checkpointing) at most ~50 pairs per GPU fit, e.g. 8 x 32
 # (`--cfg-options train_dataloader.batch_size=32 --auto-scale-lr`: lr 10.24).
-model = dict(
-    backbone=dict(with_cp=True),
-    head=dict(
-        _delete_=True,
-        type='InstanceReconstructorHead',
-        in_channels=2048,
-        num_channels=128,
-        num_heads=3,
-        num_layers=3,
-        out_channels=2048,
-        context_length=5,
-        act_cfg=dict(type='GELU'),
-        layer_norm_eps=1e-12))
+# (the model, with the released head and checkpointing: _base_/models/
+# constcl_r3d50_released.py)
 optim_wrapper = dict(type='AutocastOptimWrapper', dtype='bfloat16')

@@ -3,7 +3,7 @@
 #
 #   tools/dist_train.sh configs/constcl/r3d50_k400_100k.py 8
 _base_ = [
-    '../_base_/models/constcl_r3d50.py',
+    '../_base_/models/constcl_r3d50_released.py',
     '../_base_/datasets/k400_ssl_regions.py',
     '../_base_/schedules/constcl_sgd_cosine_100k.py',
 ]  # the schedule brings the (iteration-based) runtime
@@ -16,17 +16,6 @@ sync_bn = 'torch'  # see r3d50_k400.py
 
 # bf16 autocast + activation checkpointing: 8 x 128 clip pairs fit 80 GB
 # GPUs (see r3d50_k400.py and docs/benchmarks.md)
-model = dict(
-    backbone=dict(with_cp=True),
-    head=dict(
-        _delete_=True,
-        type='InstanceReconstructorHead',
-        in_channels=2048,
-        num_channels=128,
-        num_heads=3,
-        num_layers=3,
-        out_channels=2048,
-        context_length=5,
-        act_cfg=dict(type='GELU'),
-        layer_norm_eps=1e-12))
+# (the model, with the released head and checkpointing: _base_/models/
+# constcl_r3d50_released.py)
 optim_wrapper = dict(type='AutocastOptimWrapper', dtype='bfloat16')
