@@ -32,6 +32,8 @@ def small_r3d(cfg, depth=18, width=8):
     cfg.model.neck.update(in_channels=c5, hid_channels=32)
     if cfg.model.get('head') is not None:
         cfg.model.head.in_channels = c5
+        if 'out_channels' in cfg.model.head:  # InstanceReconstructorHead
+            cfg.model.head.out_channels = c5
     return cfg
 
 
