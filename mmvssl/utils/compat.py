@@ -522,7 +522,9 @@ def _wrap_save_best(save_best):
             save_best(self, runner, metrics)
         finally:
             self.file_backend = backend
-        kept = {self.best_ckpt_path} | set(
+        # one key indicator: best_ckpt_path; several: best_ckpt_path_dict
+        # (mmengine sets only the one it uses)
+        kept = {getattr(self, 'best_ckpt_path', None)} | set(
             (getattr(self, 'best_ckpt_path_dict', None) or {}).values())
         for op, path in deferred.pending:
             if path not in kept:
