@@ -65,3 +65,17 @@ def test_every_method_has_a_config_and_targets():
 def test_demo_rejects_unknown_choices(argv):
     with pytest.raises(SystemExit):
         demo.parse_args(argv)
+
+
+def test_sanity_check_passes_config_and_options_to_the_demo():
+    args = sanity_check.parse_args([
+        '--method', 'cvrl', '--config', 'configs/cvrl/r3d18_synthetic_2k.py',
+        '--cfg-options', 'train_cfg.max_epochs=1'])
+    cmd = sanity_check.demo_command(args)
+    assert cmd[cmd.index('--method') + 1] == 'cvrl'
+    assert cmd[cmd.index('--preset') + 1] == 'easy'
+    assert cmd[cmd.index('--config') + 1] == \
+        'configs/cvrl/r3d18_synthetic_2k.py'
+    assert cmd[-2:] == ['--cfg-options', 'train_cfg.max_epochs=1']
+    assert '--config' not in sanity_check.demo_command(
+        sanity_check.parse_args([]))

@@ -12,6 +12,8 @@ its own work dir and reads the result::
 
     python tools/analysis/sanity_check.py              # SimCLR, ~5 min
     python tools/analysis/sanity_check.py --method cvrl
+    python tools/analysis/sanity_check.py --method cvrl \\
+        --config configs/cvrl/r3d18_synthetic_2k.py   # the 2100-step recipe
 
 Exit status 0 when the check passes, 1 when it fails.
 """
@@ -33,6 +35,9 @@ def parse_args(argv=None):
     p.add_argument('--preset', default='easy')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--data-root', default=None)
+    p.add_argument('--config', default=None,
+                   help="pretraining config (default: the method's), e.g. "
+                   'configs/cvrl/r3d18_synthetic_2k.py')
     p.add_argument('--work-dir', default='work_dirs/sanity')
     p.add_argument('--min-gain', type=float, default=20.0,
                    help='appearance-probe points over the random twin')
@@ -56,17 +61,25 @@ def check(results, factor='appearance', min_gain=20.0):
     return ok, msg
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def demo_command(args):
+    """The ``tools/demo.py`` command line of the check."""
     cmd = [sys.executable, osp.join(ROOT, 'tools', 'demo.py'), '--method',
            args.method, '--preset', args.preset, '--seed', str(args.seed),
            '--work-dir', args.work_dir]
     if args.data_root:
         cmd += ['--data-root', args.data_root]
+    if args.config:
+        cmd += ['--config', args.config]
     if args.force is not None:
         cmd += ['--force'] + args.force
     if args.cfg_options:
         cmd += ['--cfg-options'] + args.cfg_options
+    return cmd
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cmd = demo_command(args)
     t0 = time.time()
     subprocess.run(cmd, check=True, cwd=ROOT, env=dict(os.environ))
     path = osp.join(ROOT, args.work_dir, args.method, 'results.json') \
