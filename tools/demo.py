@@ -126,15 +126,6 @@ def _same_design(meta, preset):
 
 
 # ----------------------------------------------------------------- stage 2
-def _final_checkpoint(work_dir):
-    last = osp.join(work_dir, 'last_checkpoint')
-    if not osp.isfile(last):
-        return None
-    with open(last) as f:
-        path = f.read().strip()
-    return path if osp.isfile(path) else None
-
-
 def pretrain_seconds(work):
     """Recorded wall time (s) of a pretraining folder, 0 if none."""
     path = osp.join(work, 'wall_time.json')
@@ -152,8 +143,9 @@ def _max_progress(cfg):
 
 
 def stage_pretrain(args, cfg):
+    from mmvssl.apis.checkpoint import final_checkpoint
     work = osp.join(args.work_dir, 'pretrain')
-    ckpt = _final_checkpoint(work)
+    ckpt = final_checkpoint(work)
     unit, total = _max_progress(cfg)
     if ckpt and 'pretrain' not in args.force:
         import torch
@@ -177,7 +169,7 @@ def stage_pretrain(args, cfg):
         args.force else 0.
     with open(osp.join(work, 'wall_time.json'), 'w') as f:
         json.dump(dict(seconds=round(spent + time.time() - t0, 1)), f)
-    ckpt = _final_checkpoint(work)
+    ckpt = final_checkpoint(work)
     if ckpt is None:
         raise RuntimeError(f'pretraining wrote no checkpoint in {work}')
     return ckpt

@@ -50,6 +50,17 @@ class CheckpointMismatchError(ValueError):
     unexpected or mis-shaped backbone keys, another architecture)."""
 
 
+def final_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint a run's ``work_dir/last_checkpoint`` names, or None
+    when there is none or the file it names is gone."""
+    last = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(last):
+        return None
+    with open(last) as f:
+        path = f.read().strip()
+    return path if osp.isfile(path) else None
+
+
 def load_checkpoint_file(filename: str, map_location='cpu') -> dict:
     """Read a checkpoint from a path or URL with mmengine's loaders (the
     mmvssl compat layer keeps ``torch.load`` in safe mode)."""

@@ -232,15 +232,6 @@ def _write_stamp(folder, stamp):
         json.dump(stamp, f, indent=1)
 
 
-def _final_checkpoint(work_dir):
-    last = osp.join(work_dir, 'last_checkpoint')
-    if not osp.isfile(last):
-        return None
-    with open(last) as f:
-        path = f.read().strip()
-    return path if osp.isfile(path) else None
-
-
 def _train_key(argv):
     """What a training depends on: its arguments but the test loader's
     (the training runs with ``--no-validate``)."""
@@ -248,11 +239,12 @@ def _train_key(argv):
 
 
 def stage_train(args, init, ckpt, opts):
+    from mmvssl.apis.checkpoint import final_checkpoint
     work = osp.join(args.out, init, 'train')
     argv = [args.config, '--work-dir', work, '--seed', str(args.seed),
             '--no-validate', '--cfg-options'] + as_cli(opts)
     stamp = dict(argv=argv)
-    final = _final_checkpoint(work)
+    final = final_checkpoint(work)
     old = _read_stamp(work)
     if final and old is not None and _train_key(old['argv']) == \
             _train_key(argv) and 'train' not in args.force:
@@ -262,7 +254,7 @@ def stage_train(args, init, ckpt, opts):
     t0 = time.time()
     runner = _tool('train').main(argv)
     del runner
-    final = _final_checkpoint(work)
+    final = final_checkpoint(work)
     if final is None:
         raise RuntimeError(f'train {init}: no checkpoint in {work}')
     _write_stamp(work, stamp)
