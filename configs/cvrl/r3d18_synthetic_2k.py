@@ -17,9 +17,11 @@ _base_ = ['./r3d18_synthetic.py']
 crop_size = 64
 clip_len = 4
 frame_interval = 8
+# the base's crop at 64 px with a milder area / aspect range, plus a flip;
+# the base's colour jitter at half strength and more grayscale
 spatial_aug = [
     dict(
-        type='ClipRandomResizedCrop',
+        _base_.spatial_aug[0],
         scale=crop_size,
         area_range=(0.5, 1.0),
         aspect_ratio_range=(3 / 4, 4 / 3)),
@@ -27,13 +29,12 @@ spatial_aug = [
 ]
 color_aug = [
     dict(
-        type='ClipColorJitter',
+        _base_.color_aug[0],
         brightness=0.4,
         contrast=0.4,
         saturation=0.4,
-        hue=0.1,
-        prob=0.8),
-    dict(type='ClipGrayscale', prob=0.5),
+        hue=0.1),
+    dict(_base_.color_aug[1], prob=0.5),
 ]
 train_dataloader = dict(
     batch_size=32,

@@ -103,17 +103,9 @@ base_aug_norot = [
 rotation90 = [dict(type='ClipRotation', rotations=(0, 1, 2, 3))]
 # the previous always-on lists (jitter p=0.8 and blur p=0.5 on every clip,
 # rotation jitter on every clip, no flip / grayscale), kept for configs that
-# build their own views from them (stor_synthetic.py)
-photometric = [
-    dict(
-        type='ClipColorJitter',
-        brightness=0.4,
-        contrast=0.4,
-        saturation=0.4,
-        hue=0.1,
-        prob=0.8),
-    dict(type='ClipGaussianBlur', sigma=(0.1, 2.0), prob=0.5),
-]
+# build their own views from them (stor_synthetic.py): the base jitter and
+# blur
+photometric = [base_photometric[0], base_photometric[2]]
 rotation = [
     dict(type='ClipRotationJitter', max_angle=10),
     dict(type='ClipRotation', rotations=(0, 1, 2, 3)),
