@@ -12,7 +12,8 @@ from mmengine.logging import print_log
 
 from mmvssl.registry import DATASETS, TASK_UTILS, TRANSFORMS
 from mmvssl.structures import new_geometry
-from .video_readers import DecordReader, RawFrameReader, VideoReadError
+from .video_readers import (RawFrameReader, VideoReadError,
+                            build_video_reader, check_video_backend)
 
 ConfigType = Union[dict, Callable]
 
@@ -141,7 +142,7 @@ class MultiViewVideoDataset(BaseActionDataset):
         view_pipeline (list, optional): one pipeline for all views.
         num_views (int, optional): views of ``view_pipeline``; defaults to
             the sampler's ``num_views``.
-        data_type (str): ``'video'`` (decord) or ``'rawframes'``.
+        data_type (str): ``'video'`` or ``'rawframes'``.
         data_prefix (dict, optional): ``dict(video=...)`` /
             ``dict(img=...)``.
         filename_tmpl (str): rawframes only. Defaults to ``'img_{:05}.jpg'``.
@@ -151,7 +152,13 @@ class MultiViewVideoDataset(BaseActionDataset):
         short_video (str): ``'loop'`` or ``'pad'``. Defaults to ``'loop'``.
         max_retries (int): consecutive replacements of unreadable videos
             before giving up. Defaults to 10.
-        num_threads (int): decord threads per reader. Defaults to 1.
+        video_backend (str): how videos are decoded: ``'decord'``
+            (default, seeking), ``'torchcodec'`` (exact seeking, where it
+            imports) or ``'pyav'`` (sequential decoding, for containers
+            whose seeking cannot be trusted, e.g. DivX AVI); see
+            :mod:`mmvssl.datasets.video_readers`. An unknown or unusable
+            backend raises when the dataset is built.
+        num_threads (int): decoding threads per reader. Defaults to 1.
         backend_args (dict, optional): mmengine file backend.
         pack (dict | callable): Defaults to ``dict(type='PackMultiView')``.
         delimiter (str): annotation field separator (runs of it count as
@@ -174,6 +181,7 @@ class MultiViewVideoDataset(BaseActionDataset):
                  rawframe_fps: float = 30.0,
                  short_video: str = 'loop',
                  max_retries: int = 10,
+                 video_backend: str = 'decord',
                  num_threads: int = 1,
                  backend_args: Optional[dict] = None,
                  pack: ConfigType = dict(type='PackMultiView'),
@@ -203,6 +211,9 @@ class MultiViewVideoDataset(BaseActionDataset):
         self.rawframe_fps = float(rawframe_fps)
         self.short_video = short_video
         self.max_retries = int(max_retries)
+        if data_type == 'video':
+            check_video_backend(video_backend)
+        self.video_backend = video_backend
         self.num_threads = int(num_threads)
         self.backend_args = backend_args
         self.delimiter = delimiter
@@ -421,8 +432,9 @@ class MultiViewVideoDataset(BaseActionDataset):
         pid = os.getpid()
         if self._reader is None or self._reader_pid != pid:
             if self.data_type == 'video':
-                self._reader = DecordReader(self.num_threads,
-                                            self.backend_args)
+                self._reader = build_video_reader(self.video_backend,
+                                                  self.num_threads,
+                                                  self.backend_args)
             else:
                 self._reader = RawFrameReader(self.filename_tmpl,
                                               self.start_index,

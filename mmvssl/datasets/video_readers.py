@@ -5,16 +5,41 @@ creates it lazily in the process that reads (each DataLoader worker), and it
 opens one video per sample. Any failure to open or decode a video raises
 :class:`VideoReadError`, which names the file; the dataset logs it and
 replaces the sample.
+
+Video backends (``MultiViewVideoDataset(video_backend=...)``, chosen per
+dataset in its config; :data:`VIDEO_BACKENDS`):
+
+* ``'decord'`` (default): random access by seeking to the key frame before
+  each requested frame. The installed module is decord2 (the maintained fork
+  of decord, same ``decord`` module; mmaction2's ``DecordInit`` /
+  ``DecordDecode`` use it too) or decord 0.6.0.
+* ``'torchcodec'``: torchcodec's ``VideoDecoder`` in ``exact`` seek mode
+  (frame-accurate, builds its index by scanning the file once). Usable only
+  where ``import torchcodec`` works: the package index's build needs a CUDA
+  build of torch and FFmpeg libraries on the system.
+* ``'pyav'``: sequential decoding from the first frame with PyAV, for
+  containers whose seeking cannot be trusted (AVI files with packed
+  B-frames and no timestamps, e.g. DivX-encoded UCF101 / HMDB51: decord
+  returns frames far from the requested index there, silently). Slower on
+  long videos; ``tools/data/check_videos.py`` finds such files and
+  re-encodes them.
+
+All backends return the same frames for a well-formed file
+(``tests/test_video_readers.py``).
 """
 import io
 import os.path as osp
-from typing import Dict, Optional
+from typing import Dict, Optional, Union
 
 import cv2
 import numpy as np
 from mmengine import fileio
 
-__all__ = ['VideoReadError', 'DecordReader', 'RawFrameReader']
+__all__ = [
+    'VideoReadError', 'DecordReader', 'TorchCodecReader', 'PyAVReader',
+    'RawFrameReader', 'VIDEO_BACKENDS', 'video_backend_error',
+    'check_video_backend', 'build_video_reader'
+]
 
 
 class VideoReadError(IOError):
@@ -39,6 +64,49 @@ def _first_line(err: BaseException) -> str:
     return f'{type(err).__name__}: {text[0] if text else ""}'[:300]
 
 
+def _root_cause(err: BaseException) -> str:
+    """The first line of the innermost exception of ``err``'s chain."""
+    while err.__cause__ is not None or err.__context__ is not None:
+        err = err.__cause__ or err.__context__
+    return _first_line(err)
+
+
+def _source(filename: str,
+            backend_args: Optional[Dict]) -> Union[str, io.BytesIO]:
+    """A local path (checked: exists, not empty), or the bytes fetched with
+    ``mmengine.fileio`` when ``backend_args`` is given (as mmaction2's
+    ``DecordInit``)."""
+    if backend_args is None:
+        if not osp.isfile(filename):
+            raise VideoReadError(filename, 'file not found')
+        if osp.getsize(filename) == 0:
+            raise VideoReadError(filename, 'empty file (0 bytes)')
+        return filename
+    try:
+        data = fileio.get(filename, backend_args=backend_args)
+    except Exception as e:  # noqa: BLE001
+        raise VideoReadError(filename, _first_line(e)) from e
+    if not data:
+        raise VideoReadError(filename, 'empty file (0 bytes)')
+    return io.BytesIO(data)
+
+
+def _valid_fps(fps) -> float:
+    try:
+        fps = float(fps)
+    except (TypeError, ValueError):
+        return 30.0
+    return fps if np.isfinite(fps) and fps > 0 else 30.0
+
+
+def _check_frames(filename, frames, num):
+    if frames.ndim != 4 or frames.shape[0] != num or frames.shape[-1] != 3:
+        raise VideoReadError(
+            filename, f'decoder returned frames of shape {frames.shape} for '
+            f'{num} indices')
+    return frames
+
+
 class _OpenedVideo:
     """Interface of an opened video: ``total_frames``, ``fps`` and
     :meth:`get_frames`."""
@@ -54,6 +122,7 @@ class _OpenedVideo:
         pass
 
 
+# ------------------------------------------------------------------ decord
 class _DecordVideo(_OpenedVideo):
 
     def __init__(self, filename, container):
@@ -61,10 +130,8 @@ class _DecordVideo(_OpenedVideo):
         self.container = container
         self.total_frames = len(container)
         try:
-            self.fps = float(container.get_avg_fps())
+            self.fps = _valid_fps(container.get_avg_fps())
         except Exception:  # noqa: BLE001 - some containers lack a rate
-            self.fps = 0.0
-        if not np.isfinite(self.fps) or self.fps <= 0:
             self.fps = 30.0
 
     def get_frames(self, inds):
@@ -79,12 +146,7 @@ class _DecordVideo(_OpenedVideo):
                 self.container.seek(0)
             except Exception:  # noqa: BLE001
                 pass
-        if frames.ndim != 4 or frames.shape[0] != len(inds) or \
-                frames.shape[-1] != 3:
-            raise VideoReadError(
-                self.filename, f'decoder returned frames of shape '
-                f'{frames.shape} for {len(inds)} indices')
-        return frames
+        return _check_frames(self.filename, frames, len(inds))
 
     def close(self):
         self.container = None
@@ -98,6 +160,8 @@ class DecordReader:
     with ``mmengine.fileio`` as in mmaction2's ``DecordInit``.
     """
 
+    backend = 'decord'
+
     def __init__(self,
                  num_threads: int = 1,
                  backend_args: Optional[Dict] = None) -> None:
@@ -109,22 +173,10 @@ class DecordReader:
         try:
             import decord
         except ImportError as e:  # pragma: no cover
-            raise ImportError('MultiViewVideoDataset needs decord: '
-                              'pip install decord') from e
-        if self.backend_args is None:
-            if not osp.isfile(filename):
-                raise VideoReadError(filename, 'file not found')
-            if osp.getsize(filename) == 0:
-                raise VideoReadError(filename, 'empty file (0 bytes)')
-            source = filename
-        else:
-            try:
-                data = fileio.get(filename, backend_args=self.backend_args)
-            except Exception as e:  # noqa: BLE001
-                raise VideoReadError(filename, _first_line(e)) from e
-            if not data:
-                raise VideoReadError(filename, 'empty file (0 bytes)')
-            source = io.BytesIO(data)
+            raise ImportError(
+                "video_backend='decord' needs decord: pip install "
+                'decord2 (or decord)') from e
+        source = _source(filename, self.backend_args)
         try:
             container = decord.VideoReader(
                 source, num_threads=self.num_threads)
@@ -140,6 +192,179 @@ class DecordReader:
         return f'{type(self).__name__}(num_threads={self.num_threads})'
 
 
+# -------------------------------------------------------------- torchcodec
+class _TorchCodecVideo(_OpenedVideo):
+
+    def __init__(self, filename, decoder):
+        self.filename = filename
+        self.decoder = decoder
+        meta = decoder.metadata
+        self.total_frames = int(meta.num_frames or 0)
+        self.fps = _valid_fps(meta.average_fps)
+
+    def get_frames(self, inds):
+        try:
+            batch = self.decoder.get_frames_at(
+                indices=[int(i) for i in inds])
+            frames = batch.data.numpy()
+        except Exception as e:  # noqa: BLE001
+            raise VideoReadError(self.filename,
+                                 f'decoding failed: {_first_line(e)}') from e
+        return _check_frames(self.filename, np.ascontiguousarray(frames),
+                             len(inds))
+
+    def close(self):
+        self.decoder = None
+
+
+class TorchCodecReader:
+    """Open videos with torchcodec's ``VideoDecoder`` (``seek_mode=
+    'exact'``, ``num_threads`` FFmpeg threads, CPU decoding)."""
+
+    backend = 'torchcodec'
+
+    def __init__(self,
+                 num_threads: int = 1,
+                 backend_args: Optional[Dict] = None) -> None:
+        self.num_threads = num_threads
+        self.backend_args = backend_args
+
+    def open(self, info: Dict) -> _TorchCodecVideo:
+        filename = info['filename']
+        check_video_backend('torchcodec')
+        from torchcodec.decoders import VideoDecoder
+        source = _source(filename, self.backend_args)
+        if isinstance(source, io.BytesIO):
+            source = source.getvalue()
+        try:
+            decoder = VideoDecoder(
+                source,
+                seek_mode='exact',
+                dimension_order='NHWC',
+                num_ffmpeg_threads=int(self.num_threads),
+                device='cpu')
+        except Exception as e:  # noqa: BLE001
+            raise VideoReadError(filename,
+                                 f'cannot open: {_first_line(e)}') from e
+        video = _TorchCodecVideo(filename, decoder)
+        if video.total_frames < 1:
+            raise VideoReadError(filename, 'the video has no frames')
+        return video
+
+    def __repr__(self):
+        return f'{type(self).__name__}(num_threads={self.num_threads})'
+
+
+# -------------------------------------------------------------------- PyAV
+class _PyAVVideo(_OpenedVideo):
+
+    def __init__(self, filename, container, stream, total_frames, fps):
+        self.filename = filename
+        self.container = container
+        self.stream = stream
+        self.total_frames = total_frames
+        self.fps = fps
+
+    def get_frames(self, inds):
+        inds = [int(i) for i in inds]
+        wanted = iter(inds)
+        nxt = next(wanted, None)
+        out, count = [], 0
+        try:
+            for frame in self.container.decode(self.stream):
+                if nxt is None:
+                    break
+                if count == nxt:
+                    out.append(frame.to_ndarray(format='rgb24'))
+                    nxt = next(wanted, None)
+                count += 1
+        except Exception as e:  # noqa: BLE001 - av.error.*
+            raise VideoReadError(
+                self.filename, f'decoding failed after {count} frames: '
+                f'{_first_line(e)}') from e
+        if nxt is not None:
+            raise VideoReadError(
+                self.filename, f'only {count} frames could be decoded, the '
+                f'header says {self.total_frames}; frame {nxt} was requested')
+        if out and any(f.shape != out[0].shape for f in out):
+            raise VideoReadError(self.filename,
+                                 'the frame size changes inside the video')
+        return _check_frames(self.filename, np.stack(out), len(inds))
+
+    def close(self):
+        if self.container is not None:
+            try:
+                self.container.close()
+            except Exception:  # noqa: BLE001
+                pass
+        self.container = None
+
+
+def _pyav_frame_count(stream, container, fps) -> int:
+    """Frames of a PyAV stream: the header's count, else its duration."""
+    if stream.frames and stream.frames > 0:
+        return int(stream.frames)
+    if stream.duration is not None and stream.time_base is not None:
+        return int(round(float(stream.duration * stream.time_base) * fps))
+    if container.duration is not None and container.duration > 0:
+        return int(round(container.duration / 1e6 * fps))
+    return 0
+
+
+class PyAVReader:
+    """Decode videos sequentially from the first frame with PyAV
+    (``num_threads`` codec threads, default 1).
+
+    Frame ``i`` is the ``i``-th frame the decoder outputs, whatever the
+    container's timestamps say, so it is right also where seeking is not
+    (see the module doc). The frame count is the header's (or duration x
+    frame rate when the header has none); a video that decodes to fewer
+    frames than requested raises :class:`VideoReadError`.
+    """
+
+    backend = 'pyav'
+
+    def __init__(self,
+                 num_threads: int = 1,
+                 backend_args: Optional[Dict] = None) -> None:
+        self.num_threads = num_threads
+        self.backend_args = backend_args
+
+    def open(self, info: Dict) -> _PyAVVideo:
+        filename = info['filename']
+        check_video_backend('pyav')
+        import av
+        source = _source(filename, self.backend_args)
+        try:
+            container = av.open(source)
+        except Exception as e:  # noqa: BLE001 - av.error.InvalidDataError
+            raise VideoReadError(filename,
+                                 f'cannot open: {_first_line(e)}') from e
+        try:
+            if not container.streams.video:
+                raise VideoReadError(filename, 'no video stream')
+            stream = container.streams.video[0]
+            stream.thread_type = 'SLICE' if self.num_threads > 1 else 'NONE'
+            stream.codec_context.thread_count = int(self.num_threads)
+            fps = _valid_fps(stream.average_rate or stream.guessed_rate)
+            total = _pyav_frame_count(stream, container, fps)
+        except VideoReadError:
+            container.close()
+            raise
+        except Exception as e:  # noqa: BLE001
+            container.close()
+            raise VideoReadError(filename,
+                                 f'cannot open: {_first_line(e)}') from e
+        if total < 1:
+            container.close()
+            raise VideoReadError(filename, 'the video has no frames')
+        return _PyAVVideo(filename, container, stream, total, fps)
+
+    def __repr__(self):
+        return f'{type(self).__name__}(num_threads={self.num_threads})'
+
+
+# --------------------------------------------------------------- rawframes
 class _RawFrameVideo(_OpenedVideo):
 
     def __init__(self, reader, frame_dir, total_frames, fps):
@@ -202,3 +427,58 @@ class RawFrameReader:
     def __repr__(self):
         return (f'{type(self).__name__}(filename_tmpl={self.filename_tmpl!r},'
                 f' start_index={self.start_index})')
+
+
+# -------------------------------------------------------------- selection
+#: backend name -> reader class
+VIDEO_BACKENDS = {
+    'decord': DecordReader,
+    'torchcodec': TorchCodecReader,
+    'pyav': PyAVReader,
+}
+_MODULES = dict(decord='decord', torchcodec='torchcodec', pyav='av')
+_HINTS = dict(
+    decord='pip install decord2==3.4.0 (tools/install.sh does)',
+    torchcodec='the package index builds of torchcodec import only with a '
+    'CUDA build of torch and FFmpeg libraries installed on the system '
+    "(e.g. apt-get install ffmpeg); use video_backend='decord' or 'pyav' "
+    'otherwise',
+    pyav='pip install av')
+_ERRORS: Dict[str, Optional[str]] = {}
+
+
+def video_backend_error(name: str) -> Optional[str]:
+    """``None`` when backend ``name`` can be used in this environment, else
+    why not (the import error, and how to fix it). Unknown names raise
+    ``ValueError``. The answer is cached per process."""
+    if name not in VIDEO_BACKENDS:
+        raise ValueError(f'unknown video_backend {name!r}; choose one of '
+                         f'{sorted(VIDEO_BACKENDS)}')
+    if name not in _ERRORS:
+        try:
+            __import__(_MODULES[name])
+            if name == 'torchcodec':
+                from torchcodec.decoders import VideoDecoder  # noqa: F401
+            _ERRORS[name] = None
+        except Exception as e:  # noqa: BLE001 - OSError for missing libs
+            _ERRORS[name] = (f"video_backend={name!r} is not usable here: "
+                             f'`import {_MODULES[name]}` fails with '
+                             f'{_root_cause(e)}; {_HINTS[name]}')
+    return _ERRORS[name]
+
+
+def check_video_backend(name: str) -> None:
+    """Raise ``ValueError`` for an unknown backend and ``ImportError`` (with
+    the reason) for one that cannot be used here."""
+    err = video_backend_error(name)
+    if err is not None:
+        raise ImportError(err)
+
+
+def build_video_reader(backend: str = 'decord',
+                       num_threads: int = 1,
+                       backend_args: Optional[Dict] = None):
+    """The reader of ``backend`` (checked with :func:`check_video_backend`).
+    """
+    check_video_backend(backend)
+    return VIDEO_BACKENDS[backend](num_threads, backend_args)
