@@ -21,6 +21,7 @@ MMENGINE_VERSION=0.10.7
 MMCV_VERSION=2.1.0
 MMACTION_VERSION=1.2.0
 MMDET_VERSION=3.3.0
+DECORD2_VERSION=3.4.0
 
 # ---------------------------------------------------------------- python / venv
 if [[ -n "${VIRTUAL_ENV:-}" || -n "${CONDA_PREFIX:-}" ]]; then
@@ -105,6 +106,23 @@ if ! have "import mmaction, mmdet, sys; sys.exit(mmaction.__version__ != '$MMACT
   say "installing mmaction2==$MMACTION_VERSION mmdet==$MMDET_VERSION"
   "${PIP[@]}" install -q "mmaction2==$MMACTION_VERSION" "mmdet==$MMDET_VERSION"
 fi
+# ---------------------------------------------------------------- decord2
+# mmaction2 declares `decord`, so pip installs decord 0.6.0 (unmaintained)
+# with it. The maintained fork decord2 ships the same `decord` module: the
+# two write the same site-packages/decord/ folder and cannot coexist, so
+# decord 0.6.0 is removed first (pip then notes that mmaction2 "requires
+# decord, which is not installed": decord2 provides it).
+dist_version() { (cd / && "$PY" -c "import importlib.metadata as m; print(m.version('$1'))" 2>/dev/null) || true; }
+if [[ "$(dist_version decord2)" == "$DECORD2_VERSION" && -z "$(dist_version decord)" ]] && have "import decord, sys; sys.exit(decord.__version__ != '$DECORD2_VERSION')"; then
+  say "decord2 $DECORD2_VERSION already installed"
+else
+  if [[ -n "$(dist_version decord)" ]]; then
+    say "removing decord $(dist_version decord) (pulled in by mmaction2); decord2 provides the same module"
+    "${PIP[@]}" uninstall -q -y decord
+  fi
+  say "installing decord2==$DECORD2_VERSION"
+  "${PIP[@]}" install -q --force-reinstall --no-deps "decord2==$DECORD2_VERSION"
+fi
 say "installing runtime and test requirements"
 "${PIP[@]}" install -q -r requirements/runtime.txt -r requirements/tests.txt
 # openmim (`mim train mmvssl CONFIG`): --no-deps, because its dependency
@@ -123,5 +141,5 @@ if ! have "import mmvssl, os, sys, sysconfig; d = os.path.dirname(mmvssl.__file_
   say "installing mmvssl in editable mode"
   "${PIP[@]}" install -q --no-build-isolation --no-deps -e .
 fi
-(cd / && "$PY" -c "import mmvssl, mmaction.models, mmdet.models; from mmcv.ops import roi_align; print('mmvssl', mmvssl.__version__, 'ready from', mmvssl.__file__)") \
+(cd / && "$PY" -c "import mmvssl, mmaction.models, mmdet.models, decord, av; from mmcv.ops import roi_align; print('mmvssl', mmvssl.__version__, 'ready from', mmvssl.__file__, '(decord', decord.__version__ + ', PyAV', av.__version__ + ')')") \
   || die "the environment was installed but 'import mmvssl' failed; see the traceback above"

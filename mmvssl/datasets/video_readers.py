@@ -55,6 +55,11 @@ class VideoReadError(IOError):
         self.reason = reason
         super().__init__(f'cannot read {filename}: {reason}')
 
+    def __str__(self) -> str:
+        # OSError.__str__ would print '[Errno None] None: <filename>' once
+        # the `filename` attribute is set
+        return f'cannot read {self.filename}: {self.reason}'
+
     def __reduce__(self):  # keep both fields across worker processes
         return type(self), (self.filename, self.reason)
 
