@@ -12,6 +12,25 @@ probability.
 Each transform draws its parameters once per clip; all frames get the same
 adjustment (so a clip with identical frames keeps identical frames).
 Normalisation is not a transform: ``MultiViewDataPreprocessor`` does it.
+
+Deferred application (``deferred=True``, opt-in per transform): the
+transform draws its parameters (and levels) in the worker exactly as
+before, the same random numbers in the same order, but leaves the pixels
+alone and appends the operation to ``geometry['photometric']``, a list of
+plain dicts in application order::
+
+    dict(type='color_jitter', steps=[('brightness', factor), ('hue', shift),
+         ...], crop_box=[...], img_shape=[h, w])
+    dict(type='grayscale', ...)
+    dict(type='gaussian_blur', kernel_size=k, sigma=s, ...)
+    dict(type='solarize', threshold=t, ...)
+
+``MultiViewDataPreprocessor`` applies them to the batch (on the model's
+device; :mod:`mmvssl.models.data_preprocessors.photometric`), giving the
+same pixels as the worker path. ``crop_box`` / ``img_shape`` are the view's
+at the time of the draw: a spatial transform that crops or resizes after a
+deferred one is refused there (flips and rotations commute). A worker-side
+photometric transform after a deferred one is refused at once.
 """
 from typing import Dict, Optional, Sequence, Union
 
@@ -21,6 +40,9 @@ import numpy as np
 from mmvssl.registry import TRANSFORMS
 from .base import ClipTransform, get_clip, get_geometry, set_clip
 from .intensity import IntensityParam, draw_levels, record_levels
+
+#: key of the deferred operations in a geometry record
+DEFERRED_KEY = 'photometric'
 
 #: ITU-R 601 luma weights (torchvision's rgb_to_grayscale).
 GRAY_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
@@ -37,8 +59,63 @@ def _fixed(spec):
     return spec
 
 
+class PhotometricTransform(ClipTransform):
+    """Base class of the colour / blur transforms.
+
+    A subclass implements :meth:`draw` (all random draws of one clip,
+    levels recorded; returns the operation as a dict, or ``None`` when the
+    transform is skipped) and :meth:`apply` (the operation on a uint8
+    clip). ``deferred=True`` records the operation in
+    ``geometry['photometric']`` instead of applying it (module doc).
+    """
+
+    deferred = False
+    prob = 1.0
+
+    def transform(self, results: Dict) -> Dict:
+        imgs = get_clip(results)
+        geometry = get_geometry(results)
+        op = self.draw(results, imgs.shape, geometry)
+        if op is None:
+            return results
+        if self.deferred:
+            op['crop_box'] = [float(v) for v in geometry['crop_box']]
+            op['img_shape'] = [int(v) for v in geometry['img_shape']]
+            geometry.setdefault(DEFERRED_KEY, []).append(op)
+            return results
+        if geometry.get(DEFERRED_KEY):
+            raise ValueError(
+                f'{type(self).__name__} runs in the worker after deferred '
+                f'photometric transforms ({[o["type"] for o in geometry[DEFERRED_KEY]]}'
+                f') of view {geometry.get("name")!r}; set deferred=True on '
+                'it too, or on none of them')
+        set_clip(results, self.apply(imgs, op))
+        return results
+
+    def draw(self, results: Dict, shape, geometry: Dict) -> Optional[Dict]:
+        raise NotImplementedError
+
+    def apply(self, imgs: np.ndarray, op: Dict) -> np.ndarray:
+        raise NotImplementedError
+
+    def draw_levels(self, results: Dict, geometry: Dict,
+                    params: Sequence[IntensityParam],
+                    combined_key: Optional[str],
+                    applied: bool) -> Optional[Dict[str, int]]:
+        """The levels of one clip, recorded in ``geometry['levels']``
+        (``-1`` for all of them when not ``applied``); ``None`` when not
+        applied."""
+        if not applied:
+            record_levels(params, geometry, None, combined_key)
+            return None
+        levels = draw_levels(params, geometry, results, combined_key,
+                             self.share_levels_with)
+        record_levels(params, geometry, levels, combined_key)
+        return levels
+
+
 @TRANSFORMS.register_module()
-class ClipColorJitter(ClipTransform):
+class ClipColorJitter(PhotometricTransform):
     """Colour jitter of a clip: brightness, contrast, saturation, hue.
 
     For each enabled parameter a strength ``s`` is drawn (from its range or
@@ -66,6 +143,9 @@ class ClipColorJitter(ClipTransform):
             ``'color_jitter'``.
         share_levels_with (str, optional): reuse the levels of this earlier
             view of the same video.
+        deferred (bool): draw and record here, apply in
+            ``MultiViewDataPreprocessor`` (see the module doc). Defaults to
+            False.
     """
 
     PARAMS = ('brightness', 'contrast', 'saturation', 'hue')
@@ -78,7 +158,8 @@ class ClipColorJitter(ClipTransform):
                  prob: float = 0.8,
                  random_order: bool = True,
                  level_key: str = 'color_jitter',
-                 share_levels_with: Optional[str] = None) -> None:
+                 share_levels_with: Optional[str] = None,
+                 deferred: bool = False) -> None:
         specs = dict(
             brightness=brightness,
             contrast=contrast,
@@ -96,17 +177,15 @@ class ClipColorJitter(ClipTransform):
         self.random_order = random_order
         self.level_key = level_key
         self.share_levels_with = share_levels_with
+        self.deferred = deferred
 
-    def transform(self, results: Dict) -> Dict:
-        imgs = get_clip(results)
-        geometry = get_geometry(results)
-        if not self._maybe(self.prob) or not any(p.enabled
-                                                 for p in self.params):
-            record_levels(self.params, geometry, None, self.level_key)
-            return results
-        levels = draw_levels(self.params, geometry, results, self.level_key,
-                             self.share_levels_with)
-        record_levels(self.params, geometry, levels, self.level_key)
+    def draw(self, results, shape, geometry):
+        applied = self._maybe(self.prob) and any(p.enabled
+                                                 for p in self.params)
+        levels = self.draw_levels(results, geometry, self.params,
+                                  self.level_key, applied)
+        if levels is None:
+            return None
         amounts = {}
         for name, p in zip(self.PARAMS, self.params):
             if p.enabled:
@@ -115,32 +194,36 @@ class ClipColorJitter(ClipTransform):
         order = (
             np.random.permutation(len(self.PARAMS))
             if self.random_order else range(len(self.PARAMS)))
-        x = imgs.astype(np.float32)
+        steps = []
         for i in order:
             name = self.PARAMS[i]
-            if name not in amounts:
-                continue
-            x = getattr(self, f'_{name}')(x, amounts[name])
+            if name in amounts:  # factor, or a hue shift (fraction of 1)
+                a = amounts[name]
+                steps.append(
+                    (name, float(a if name == 'hue' else max(0., 1. + a))))
+        return dict(type='color_jitter', steps=steps)
+
+    def apply(self, imgs, op):
+        x = imgs.astype(np.float32)
+        for name, value in op['steps']:
+            x = getattr(self, f'_{name}')(x, value)
             np.clip(x, 0, 255, out=x)
-        set_clip(results, np.rint(x).astype(np.uint8))
-        return results
+        return np.rint(x).astype(np.uint8)
 
     @staticmethod
-    def _brightness(x, a):
-        x *= max(0., 1. + a)
+    def _brightness(x, f):
+        x *= f
         return x
 
     @staticmethod
-    def _contrast(x, a):
-        f = max(0., 1. + a)
+    def _contrast(x, f):
         mean = float(_gray(x).mean())
         x *= f
         x += (1. - f) * mean
         return x
 
     @staticmethod
-    def _saturation(x, a):
-        f = max(0., 1. + a)
+    def _saturation(x, f):
         gray = _gray(x)[..., None]
         x *= f
         x += (1. - f) * gray
@@ -160,35 +243,36 @@ class ClipColorJitter(ClipTransform):
     def __repr__(self) -> str:
         return (f'{type(self).__name__}({self.specs}, prob={self.prob}, '
                 f'random_order={self.random_order}, '
-                f'level_key={self.level_key!r})')
+                f'level_key={self.level_key!r}, deferred={self.deferred})')
 
 
 @TRANSFORMS.register_module()
-class ClipGrayscale(ClipTransform):
+class ClipGrayscale(PhotometricTransform):
     """Convert a whole clip to grey (3 equal channels, ITU-R 601 weights)
-    with probability ``prob`` (default 0.2, SimCLR / CVRL)."""
+    with probability ``prob`` (default 0.2, SimCLR / CVRL); ``deferred``: see
+    :class:`ClipColorJitter`."""
 
-    def __init__(self, prob: float = 0.2) -> None:
+    def __init__(self, prob: float = 0.2, deferred: bool = False) -> None:
         self.prob = prob
+        self.deferred = deferred
 
-    def transform(self, results: Dict) -> Dict:
-        imgs = get_clip(results)
-        get_geometry(results)
-        if self._maybe(self.prob):
-            t, h, w, c = imgs.shape
-            gray = cv2.cvtColor(
-                np.ascontiguousarray(imgs).reshape(t * h, w, c),
-                cv2.COLOR_RGB2GRAY).reshape(t, h, w, 1)
-            set_clip(results,
-                     np.ascontiguousarray(np.broadcast_to(gray, imgs.shape)))
-        return results
+    def draw(self, results, shape, geometry):
+        return dict(type='grayscale') if self._maybe(self.prob) else None
+
+    def apply(self, imgs, op):
+        t, h, w, c = imgs.shape
+        gray = cv2.cvtColor(
+            np.ascontiguousarray(imgs).reshape(t * h, w, c),
+            cv2.COLOR_RGB2GRAY).reshape(t, h, w, 1)
+        return np.ascontiguousarray(np.broadcast_to(gray, imgs.shape))
 
     def __repr__(self) -> str:
-        return f'{type(self).__name__}(prob={self.prob})'
+        return (f'{type(self).__name__}(prob={self.prob}, '
+                f'deferred={self.deferred})')
 
 
 @TRANSFORMS.register_module()
-class ClipGaussianBlur(ClipTransform):
+class ClipGaussianBlur(PhotometricTransform):
     """Gaussian blur of a clip (same kernel and sigma for every frame).
 
     Args:
@@ -202,6 +286,7 @@ class ClipGaussianBlur(ClipTransform):
         level_key (str): Defaults to ``'blur'`` (keys ``'blur.kernel'``,
             ``'blur.sigma'``, ``'blur'``).
         share_levels_with (str, optional): see :class:`ClipColorJitter`.
+        deferred (bool): see :class:`ClipColorJitter`.
     """
 
     def __init__(self,
@@ -209,7 +294,8 @@ class ClipGaussianBlur(ClipTransform):
                  kernel_size: Union[None, int, Sequence[int]] = None,
                  prob: float = 0.5,
                  level_key: str = 'blur',
-                 share_levels_with: Optional[str] = None) -> None:
+                 share_levels_with: Optional[str] = None,
+                 deferred: bool = False) -> None:
         ks = [kernel_size] if isinstance(kernel_size, int) else kernel_size
         if ks is not None and any(
                 int(k) != k or k < 1 or k % 2 == 0 for k in ks):
@@ -227,27 +313,28 @@ class ClipGaussianBlur(ClipTransform):
         self.prob = prob
         self.level_key = level_key
         self.share_levels_with = share_levels_with
+        self.deferred = deferred
 
     @staticmethod
     def auto_kernel(h: int, w: int) -> int:
         k = int(0.1 * min(h, w))
         return max(3, k + 1 - k % 2)
 
-    def transform(self, results: Dict) -> Dict:
-        imgs = get_clip(results)
-        geometry = get_geometry(results)
-        if not self._maybe(self.prob):
-            record_levels(self.params, geometry, None, self.level_key)
-            return results
-        levels = draw_levels(self.params, geometry, results, self.level_key,
-                             self.share_levels_with)
-        record_levels(self.params, geometry, levels, self.level_key)
+    def draw(self, results, shape, geometry):
+        levels = self.draw_levels(results, geometry, self.params,
+                                  self.level_key, self._maybe(self.prob))
+        if levels is None:
+            return None
         if self.kernel_param.enabled:
             k = int(
                 self.kernel_param.draw_value(levels[self.kernel_param.key]))
         else:
-            k = self.auto_kernel(*imgs.shape[1:3])
+            k = self.auto_kernel(*shape[1:3])
         sigma = self.sigma_param.draw_value(levels[self.sigma_param.key])
+        return dict(type='gaussian_blur', kernel_size=k, sigma=float(sigma))
+
+    def apply(self, imgs, op):
+        k, sigma = int(op['kernel_size']), float(op['sigma'])
         out = np.empty_like(imgs)
         for t in range(len(imgs)):
             cv2.GaussianBlur(
@@ -256,17 +343,16 @@ class ClipGaussianBlur(ClipTransform):
                 sigmaY=sigma,
                 dst=out[t],
                 borderType=cv2.BORDER_REFLECT_101)
-        set_clip(results, out)
-        return results
+        return out
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(sigma={self.sigma}, '
                 f'kernel_size={self.kernel_size}, prob={self.prob}, '
-                f'level_key={self.level_key!r})')
+                f'level_key={self.level_key!r}, deferred={self.deferred})')
 
 
 @TRANSFORMS.register_module()
-class ClipSolarize(ClipTransform):
+class ClipSolarize(PhotometricTransform):
     """Solarize a clip (``v -> 255 - v`` where ``v >= threshold``).
 
     Args:
@@ -275,33 +361,36 @@ class ClipSolarize(ClipTransform):
         prob (float): Defaults to 0.2.
         level_key (str): Defaults to ``'solarize'``.
         share_levels_with (str, optional): see :class:`ClipColorJitter`.
+        deferred (bool): see :class:`ClipColorJitter`.
     """
 
     def __init__(self,
                  threshold=128,
                  prob: float = 0.2,
                  level_key: str = 'solarize',
-                 share_levels_with: Optional[str] = None) -> None:
+                 share_levels_with: Optional[str] = None,
+                 deferred: bool = False) -> None:
         self.threshold = threshold
         self.param = IntensityParam(
             level_key, _fixed(threshold), bounds=(0, 256))
         self.prob = prob
         self.level_key = level_key
         self.share_levels_with = share_levels_with
+        self.deferred = deferred
 
-    def transform(self, results: Dict) -> Dict:
-        imgs = get_clip(results)
-        geometry = get_geometry(results)
-        if not self._maybe(self.prob):
-            record_levels([self.param], geometry, None, None)
-            return results
-        levels = draw_levels([self.param], geometry, results, None,
-                             self.share_levels_with)
-        record_levels([self.param], geometry, levels, None)
+    def draw(self, results, shape, geometry):
+        levels = self.draw_levels(results, geometry, [self.param], None,
+                                  self._maybe(self.prob))
+        if levels is None:
+            return None
         thr = self.param.draw_value(levels[self.param.key])
-        set_clip(results, np.where(imgs >= thr, 255 - imgs, imgs))
-        return results
+        return dict(type='solarize', threshold=float(thr))
+
+    def apply(self, imgs, op):
+        thr = op['threshold']
+        return np.where(imgs >= thr, 255 - imgs, imgs)
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(threshold={self.threshold}, '
-                f'prob={self.prob}, level_key={self.level_key!r})')
+                f'prob={self.prob}, level_key={self.level_key!r}, '
+                f'deferred={self.deferred})')

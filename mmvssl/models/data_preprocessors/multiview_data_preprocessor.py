@@ -5,6 +5,11 @@ import torch
 from mmengine.model import BaseDataPreprocessor
 
 from mmvssl.registry import MODELS
+from .photometric import apply_photometric
+
+#: record key of the deferred photometric operations (written by the colour
+#: / blur transforms with ``deferred=True``)
+PHOTOMETRIC_KEY = 'photometric'
 
 
 @MODELS.register_module()
@@ -26,6 +31,15 @@ class MultiViewDataPreprocessor(BaseDataPreprocessor):
     ``std=[58.395, 57.12, 57.375]``). Views may differ in size (a global
     video and local clips); all samples of one view must agree. The data
     samples, with their geometry records, are returned untouched.
+
+    Deferred photometric augmentation: when the geometry records of a view
+    carry ``photometric`` operations (colour jitter, grayscale, blur,
+    solarize drawn in the workers with ``deferred=True``), they are applied
+    here to the stacked batch on the model's device, after the optional
+    BGR -> RGB swap and before normalisation
+    (:func:`~mmvssl.models.data_preprocessors.photometric.apply_photometric`;
+    same pixels as applying them in the workers). The records keep the
+    operations.
 
     Args:
         mean (Sequence[float], optional): per-channel mean; ``None`` (with
@@ -87,6 +101,36 @@ class MultiViewDataPreprocessor(BaseDataPreprocessor):
                              f'inputs, got shape {tuple(batch.shape)}')
         return batch
 
+    @staticmethod
+    def _photometric_ops(data_samples, index: int, batch: torch.Tensor):
+        """The deferred operations of view ``index`` per sample, or ``None``
+        when no sample has any; checks that no crop or resize ran after
+        them."""
+        if data_samples is None:
+            return None
+        ops, found = [], False
+        for sample in data_samples:
+            records = sample.metainfo.get('geometry') if hasattr(
+                sample, 'metainfo') else None
+            record = records[index] if records and index < len(records) \
+                else {}
+            view_ops = record.get(PHOTOMETRIC_KEY) or []
+            for op in view_ops:
+                box = [float(v) for v in record['crop_box']]
+                shape = [int(v) for v in record['img_shape']]
+                if op.get('crop_box') != box or op.get('img_shape') != shape:
+                    raise ValueError(
+                        f'view {index} ({record.get("name")!r}) of '
+                        f'{sample.metainfo.get("filename")}: a spatial '
+                        'transform cropped or resized the view after the '
+                        f'deferred {op["type"]!r} was drawn (crop_box '
+                        f'{op.get("crop_box")} -> {box}, img_shape '
+                        f'{op.get("img_shape")} -> {shape}); put deferred '
+                        'photometric transforms after the crops and resizes')
+            found = found or bool(view_ops)
+            ops.append(view_ops)
+        return ops if found else None
+
     def forward(self, data: Dict, training: bool = False) -> Dict:
         """Stack each view over the batch, convert, normalise, move."""
         data_samples = data.get('data_samples')
@@ -97,6 +141,12 @@ class MultiViewDataPreprocessor(BaseDataPreprocessor):
             batch = self.cast_data(self._stack(view, i))
             if self.to_rgb:
                 batch = batch[:, [2, 1, 0]]
+            ops = self._photometric_ops(data_samples, i, batch)
+            if ops is not None:
+                if len(ops) != batch.shape[0]:
+                    raise ValueError(f'view {i} has {batch.shape[0]} '
+                                     f'samples, data_samples has {len(ops)}')
+                batch = apply_photometric(batch, ops)
             if self._enable_normalize:
                 if batch.shape[1] != self.mean.shape[0]:
                     raise ValueError(
