@@ -1,17 +1,16 @@
 """Multi-view video dataset: decode once per video, cut many views."""
 import logging
 import os
-import os.path as osp
 from typing import Callable, List, Optional, Sequence, Union
 
 import numpy as np
 from mmaction.datasets import BaseActionDataset
-from mmengine import fileio
 from mmengine.dataset import Compose
 from mmengine.logging import print_log
 
 from mmvssl.registry import DATASETS, TASK_UTILS, TRANSFORMS
 from mmvssl.structures import new_geometry
+from .annotations import load_video_list
 from .video_readers import (RawFrameReader, VideoReadError,
                             build_video_reader, check_video_backend)
 
@@ -283,69 +282,17 @@ class MultiViewVideoDataset(BaseActionDataset):
         return names, pipelines
 
     # ---------------------------------------------------------- annotation
-    def _split(self, line: str) -> List[str]:
-        return [t for t in line.strip().split(self.delimiter) if t]
-
     def load_data_list(self) -> List[dict]:
-        """Parse the annotation file (errors name the file and line)."""
-        if not fileio.exists(self.ann_file, backend_args=self.backend_args):
-            raise FileNotFoundError(
-                f'annotation file {self.ann_file} does not exist')
-        text = fileio.get_text(self.ann_file, backend_args=self.backend_args)
-        prefix = self.data_prefix.get(self.prefix_key) or ''
-        data_list = []
-        for lineno, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                info = self._parse_line(self._split(line))
-            except ValueError as e:
-                raise ValueError(f'{self.ann_file}, line {lineno}: {e} '
-                                 f'(line: {line.strip()!r})') from None
-            key = 'filename' if self.data_type == 'video' else 'frame_dir'
-            info[key] = osp.join(prefix, info[key]) if prefix else info[key]
-            data_list.append(info)
-        if not data_list:
-            raise ValueError(f'annotation file {self.ann_file} lists no '
-                             'videos')
-        return data_list
-
-    def _labels(self, tokens: List[str]):
-        try:
-            labels = [int(t) for t in tokens]
-        except ValueError:
-            raise ValueError(f'labels must be integers, got {tokens}')
-        if self.multi_class:
-            if self.num_classes is None:
-                raise ValueError('multi_class=True needs num_classes')
-            bad = [lb for lb in labels if not 0 <= lb < self.num_classes]
-            if bad:
-                raise ValueError(f'labels {bad} outside [0, '
-                                 f'{self.num_classes})')
-            return labels
-        if len(labels) > 1:
-            raise ValueError(f'expected one label, got {len(labels)} '
-                             '(set multi_class=True for several)')
-        return labels[0] if labels else -1
-
-    def _parse_line(self, tokens: List[str]) -> dict:
-        if self.data_type == 'video':
-            if not tokens:
-                raise ValueError('expected `path [label]`')
-            return dict(filename=tokens[0], label=self._labels(tokens[1:]))
-        if len(tokens) < 2:
-            raise ValueError('expected `frame_dir total_frames [label]`')
-        try:
-            total = int(tokens[1])
-        except ValueError:
-            raise ValueError(f'total_frames must be an integer, got '
-                             f'{tokens[1]!r}')
-        if total < 0:
-            raise ValueError(f'total_frames must be >= 0, got {total}')
-        return dict(
-            frame_dir=tokens[0],
-            total_frames=total,
-            label=self._labels(tokens[2:]))
+        """Parse the annotation file (errors name the file and line; see
+        :func:`mmvssl.datasets.annotations.load_video_list`)."""
+        return load_video_list(
+            self.ann_file,
+            data_type=self.data_type,
+            prefix=self.data_prefix.get(self.prefix_key) or '',
+            delimiter=self.delimiter,
+            multi_class=self.multi_class,
+            num_classes=self.num_classes,
+            backend_args=self.backend_args)
 
     # ------------------------------------------------- unreadable videos
     def full_init(self):
