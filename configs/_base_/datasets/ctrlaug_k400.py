@@ -3,6 +3,12 @@
 # global view + 4 local clips (views: ./ctrlaug_views.py).
 # Every batch draws 32 of the 512 intensity levels and splits its videos
 # evenly among them (LevelGroupedBatchSampler, over the global batch).
+# Video backend: decord (seeking; decord2 is installed). Before training,
+# check the videos with tools/data/check_videos.py ANN_FILE --data-prefix
+# DIR (unreadable files, wrong frame counts, inaccurate seeking, long
+# GOPs); --reencode OUT_DIR writes H.264 copies with a key frame every 12
+# frames and a new annotation file (YouTube downloads often have GOP 250,
+# which doubles the seeking cost).
 _base_ = ['./ctrlaug_views.py']
 
 data_root = 'data/kinetics400/videos_train'
@@ -19,6 +25,7 @@ train_dataloader = dict(
         type='LocalGlobalVideoDataset',
         ann_file=ann_file_train,
         data_prefix=dict(video=data_root),
+        video_backend='decord',
         num_clips=_base_.num_clips,
         num_frames=_base_.num_frames,
         clip_len=_base_.clip_len,

@@ -11,8 +11,17 @@
 # p=0.8, grayscale p=0.2, Gaussian blur (sigma U(0.1, 2), kernel ~10% of the
 # side) with p=1.0 on the first view and p=0.1 on the second, solarisation
 # p=0.2 on the second view only (BYOL's asymmetric recipe).
+# With a GPU, add deferred=True to the four photometric transforms to draw
+# them in the workers and apply them batched in MultiViewDataPreprocessor
+# (same pixels; 3.5x less worker CPU time, docs/benchmarks.md).
 # Normalisation (ImageNet mean / std in 0-255) is done by the model's
 # MultiViewDataPreprocessor.
+# Video backend: decord (seeking; decord2 is installed). Before training,
+# check the videos with tools/data/check_videos.py ANN_FILE --data-prefix
+# DIR (unreadable files, wrong frame counts, inaccurate seeking, long
+# GOPs); --reencode OUT_DIR writes H.264 copies with a key frame every 12
+# frames and a new annotation file (YouTube downloads often have GOP 250,
+# which doubles the seeking cost).
 dataset_type = 'MultiViewVideoDataset'
 data_root = 'data/kinetics400/videos_train'
 ann_file_train = 'data/kinetics400/kinetics400_train_list_videos.txt'
@@ -56,6 +65,7 @@ train_dataloader = dict(
         type=dataset_type,
         ann_file=ann_file_train,
         data_prefix=dict(video=data_root),
+        video_backend='decord',
         clip_sampler=clip_sampler,
         views=[
             dict(name='view0', pipeline=spatial_aug + color_aug + view0_aug),

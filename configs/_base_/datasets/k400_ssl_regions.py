@@ -5,6 +5,8 @@
 # view's output pixels) and before the photometric ones (SLIC / FH then see
 # the un-jittered pixels). Ablations define another region source and
 # rebuild the two views the same way (configs/constcl/ablations/*-boxes_*).
+# Video backend (decord) and checking the videos first
+# (tools/data/check_videos.py): see k400_ssl.py.
 _base_ = ['./k400_ssl.py']
 
 # 16 random boxes per frame, size [0.1, 0.5] of the image, aspect [0.5, 2]

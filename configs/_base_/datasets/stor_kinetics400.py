@@ -1,5 +1,11 @@
 # CSTP / STOR pretraining data on Kinetics-400 (mmaction2's layout), same
 # two-clip overlap augmentation as stor_ucf101.py; batch 128 = 8 x 16.
+# Video backend: decord (seeking; decord2 is installed). Before training,
+# check the videos with tools/data/check_videos.py ANN_FILE --data-prefix
+# DIR (unreadable files, wrong frame counts, inaccurate seeking, long
+# GOPs); --reencode OUT_DIR writes H.264 copies with a key frame every 12
+# frames and a new annotation file (YouTube downloads often have GOP 250,
+# which doubles the seeking cost).
 _base_ = ['./stor_ucf101.py']
 
 data_root = 'data/kinetics400/videos_train'
@@ -26,4 +32,5 @@ train_dataloader = dict(
     dataset=dict(
         ann_file=ann_file_train,
         data_prefix=dict(video=data_root),
+        video_backend='decord',
         views=views_rot))

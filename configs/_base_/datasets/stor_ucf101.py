@@ -15,6 +15,13 @@
 # rotations with the 0-10 degree rotation jitter form the "Rot." group of
 # Table 1 (`views_norot` drops both). Probabilities and the source resize
 # follow the released code (below).
+# Video backend: pyav (sequential decoding). UCF101 / HMDB51 ship as
+# DivX-style AVI with B-frames and no timestamps, on which decord's
+# seeking returns frames far from the requested ones, silently. Check
+# the videos with tools/data/check_videos.py ANN_FILE --data-prefix DIR;
+# with --reencode OUT_DIR it writes H.264 mp4 copies (key frame every 12
+# frames) and a new annotation file: point ann_file / data_root at them
+# and set video_backend='decord' (faster).
 dataset_type = 'MultiViewVideoDataset'
 data_root = 'data/ucf101/videos'
 ann_file_train = 'data/ucf101/ucf101_train_split_1_videos.txt'
@@ -130,6 +137,7 @@ train_dataloader = dict(
         type=dataset_type,
         ann_file=ann_file_train,
         data_prefix=dict(video=data_root),
+        video_backend='pyav',
         clip_sampler=clip_sampler,
         views=views_rot))
 val_dataloader = None
