@@ -103,12 +103,14 @@ def draw_levels(params: Sequence[IntensityParam],
                 share_levels_with: Optional[str] = None) -> Dict[str, int]:
     """Choose the level of every enabled parameter for one clip.
 
-    Forced levels are read from ``geometry['levels']`` (per-parameter key, or
-    the transform's ``combined_key``), then from the shared view; the others
-    are drawn uniformly. Returns ``{param key: level}`` for all enabled
+    Forced levels are read from ``geometry['requested_levels']`` and the
+    levels already applied to the view (``geometry['levels']``),
+    per-parameter key or the transform's ``combined_key``, then from the
+    shared view's applied levels; the others are drawn uniformly. Returns ``{param key: level}`` for all enabled
     parameters (not yet written to the record).
     """
-    forced = dict(geometry.get('levels', {}))
+    forced = dict(geometry.get('requested_levels') or {})
+    forced.update(geometry.get('levels') or {})
     if share_levels_with is not None:
         refs = results.get('ref_geometry') or {}
         if share_levels_with not in refs:
