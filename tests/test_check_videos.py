@@ -31,8 +31,8 @@ def folder(tmp_path_factory):
     d = tmp_path_factory.mktemp('doctor')
     write_h264(str(d / 'good.mp4'), 60, gop=12, video_id=1)
     write_h264(str(d / 'long_gop.mp4'), 90, gop=250, video_id=2)
-    write_mpeg4_avi(str(d / 'bad_seek.avi'), 120, gop=50, bframes=2,
-                    video_id=3)
+    write_mpeg4_avi(
+        str(d / 'bad_seek.avi'), 120, gop=50, bframes=2, video_id=3)
     write_mpeg4_avi(str(d / 'plain.avi'), 60, gop=12, bframes=0, video_id=4)
     write_truncated(str(d / 'cut.avi'), str(d / 'plain.avi'), 0.6)
     write_truncated(str(d / 'cut.mp4'), str(d / 'good.mp4'), 0.6)
@@ -52,9 +52,9 @@ def test_doctor_finds_every_problem(folder, tmp_path):
     report_path = str(tmp_path / 'report.json')
     proc = subprocess.run([
         sys.executable,
-        osp.join(ROOT, 'tools', 'data', 'check_videos.py'), ann,
-        '--data-prefix', root, '--report', report_path, '--workers', '2',
-        '--num-checks', '6'
+        osp.join(ROOT, 'tools', 'data',
+                 'check_videos.py'), ann, '--data-prefix', root, '--report',
+        report_path, '--workers', '2', '--num-checks', '6'
     ],
                           capture_output=True,
                           text=True,
@@ -109,8 +109,7 @@ def test_reencoded_videos_decode_to_the_same_frames(folder, tmp_path):
         assert video.total_frames == len(inds)
         frames = video.get_frames(inds)  # seeking works on the copies
         np.testing.assert_array_equal(read_codes(frames)[0], inds)
-        np.testing.assert_array_equal(
-            read_codes(frames)[1], int(label) + 1)
+        np.testing.assert_array_equal(read_codes(frames)[1], int(label) + 1)
         assert np.abs(frames.astype(int) - ref).mean() < 3
         rand = np.sort(np.random.RandomState(0).choice(inds, 5, False))
         np.testing.assert_array_equal(

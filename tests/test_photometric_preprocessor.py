@@ -39,8 +39,12 @@ SINGLE = {
     dict(type='ClipColorJitter', brightness=0, contrast=0, hue=0, prob=1),
     'hue':
     dict(
-        type='ClipColorJitter', brightness=0, contrast=0, saturation=0,
-        hue=0.5, prob=1),
+        type='ClipColorJitter',
+        brightness=0,
+        contrast=0,
+        saturation=0,
+        hue=0.5,
+        prob=1),
     'grayscale':
     dict(type='ClipGrayscale', prob=1),
     'blur':
@@ -118,8 +122,9 @@ def test_k400_recipe_equals_the_worker_path_and_records_match():
         assert 'color_jitter.brightness' in g_def['levels']
         g_def['photometric'] = ops
         _compare(worker, _apply_records(cut, g_def))
-    assert applied == {'color_jitter', 'grayscale', 'gaussian_blur',
-                       'solarize'}
+    assert applied == {
+        'color_jitter', 'grayscale', 'gaussian_blur', 'solarize'
+    }
 
 
 @pytest.fixture(scope='module')
@@ -172,9 +177,8 @@ def test_preprocessor_applies_the_records_batched(videos):
 
 def test_misuse_is_refused():
     clip = _clip(0)
-    crop_after = _deferred([SINGLE['brightness']]) + [
-        dict(type='ClipResize', scale=(40, 32))
-    ]
+    crop_after = _deferred([SINGLE['brightness']
+                            ]) + [dict(type='ClipResize', scale=(40, 32))]
     imgs, g = _run(crop_after, 0, clip)
     pre = MultiViewDataPreprocessor()
     from mmaction.structures import ActionDataSample
@@ -185,8 +189,6 @@ def test_misuse_is_refused():
     with pytest.raises(ValueError, match='after the deferred'):
         pre(dict(inputs=[[x]], data_samples=[sample]))
     with pytest.raises(ValueError, match='set deferred=True on it too'):
-        _run(_deferred([SINGLE['grayscale']]) + [SINGLE['solarize']], 0,
-             clip)
+        _run(_deferred([SINGLE['grayscale']]) + [SINGLE['solarize']], 0, clip)
     with pytest.raises(ValueError, match="unknown photometric operation"):
-        apply_photometric(
-            torch.zeros(1, 3, 1, 4, 4), [[dict(type='sharpen')]])
+        apply_photometric(torch.zeros(1, 3, 1, 4, 4), [[dict(type='sharpen')]])

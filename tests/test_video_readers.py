@@ -56,8 +56,7 @@ def test_every_backend_returns_the_same_frames(media, backend, kind):
     _backend(backend)
     total, fps, frames = _read(backend, media[kind], INDS)
     assert total == 60 and fps == pytest.approx(30.0)
-    assert frames.dtype == np.uint8 and frames.shape == (len(INDS), 96, 128,
-                                                         3)
+    assert frames.dtype == np.uint8 and frames.shape == (len(INDS), 96, 128, 3)
     np.testing.assert_array_equal(read_codes(frames)[0], INDS)
     # bit-identical to decord (the reference every pipeline was built on)
     _, _, ref = _read('decord', media[kind], INDS)
@@ -169,8 +168,7 @@ def test_installed_decord_is_decord2_and_works_with_mmaction2(media):
                 test_mode=True)),
         TRANSFORMS.build(dict(type='DecordDecode')),
     ])
-    res = pipeline(
-        dict(filename=media['h264'], start_index=0, modality='RGB'))
+    res = pipeline(dict(filename=media['h264'], start_index=0, modality='RGB'))
     imgs = np.stack(res['imgs'])
     inds = np.asarray(res['frame_inds'])
     np.testing.assert_array_equal(read_codes(imgs)[0], inds)

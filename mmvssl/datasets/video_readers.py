@@ -155,8 +155,7 @@ class _DecordVideo(_OpenedVideo):
         except Exception as e:  # noqa: BLE001 - decord raises many types
             raise VideoReadError(self.filename,
                                  f'decoding failed: {_first_line(e)}') from e
-        return _check_frames(self.filename, _decord_to_numpy(batch),
-                             len(inds))
+        return _check_frames(self.filename, _decord_to_numpy(batch), len(inds))
 
     def close(self):
         self.container = None
@@ -218,8 +217,7 @@ class _TorchCodecVideo(_OpenedVideo):
 
     def get_frames(self, inds):
         try:
-            batch = self.decoder.get_frames_at(
-                indices=[int(i) for i in inds])
+            batch = self.decoder.get_frames_at(indices=[int(i) for i in inds])
             frames = batch.data.numpy()
         except Exception as e:  # noqa: BLE001
             raise VideoReadError(self.filename,

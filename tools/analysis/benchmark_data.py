@@ -13,14 +13,27 @@ Measures, on the same videos and in one run, the throughput (clips/s) of
   PackActionInputs`` run twice per video (two independent passes, one clip
   each), i.e. the same crop / resize / flip work per clip.
 
-Both use one decord thread and one OpenCV thread. Each measurement runs over
-all videos; ``--repeats`` measurements alternate between the two pipelines
-and the medians are reported. The last line printed is the speed ratio.
+Both use one decoding thread and one OpenCV thread. Each measurement runs
+over all videos; ``--repeats`` measurements alternate between the two
+pipelines and the medians are reported. The last line printed is the speed
+ratio. ``--backend`` chooses the video backend of *ours* (``decord``,
+``torchcodec``, ``pyav``; mmaction2 always uses decord); a backend that
+cannot be used here is skipped with the reason.
+
+``--photometric`` measures instead, on the K400 recipe's two 224x224 views
+(``configs/_base_/datasets/k400_ssl.py``: crop, flip, colour jitter,
+grayscale, blur, solarize), the worker's CPU time per two-view sample with
+the photometric transforms applied in the worker and with ``deferred=True``
+(drawn and recorded only), alternating sample by sample, and the CPU cost
+of ``MultiViewDataPreprocessor`` applying the recorded operations to a
+batch of ``--batch-size`` samples (against normalising only).
 
 Example::
 
     python tools/analysis/benchmark_data.py            # generates videos
     python tools/analysis/benchmark_data.py --videos data/kinetics400/val
+    python tools/analysis/benchmark_data.py --backend pyav
+    python tools/analysis/benchmark_data.py --photometric
 """
 import argparse
 import glob
@@ -69,6 +82,25 @@ def parse_args():
     p.add_argument('--crop-size', type=int, default=112)
     p.add_argument('--repeats', type=int, default=5)
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument(
+        '--backend',
+        default='decord',
+        help="video backend of ours: decord (default), torchcodec, pyav")
+    p.add_argument(
+        '--gop',
+        type=int,
+        help='key frame interval of generated videos (default: the '
+        "encoder's, 12)")
+    p.add_argument(
+        '--photometric',
+        action='store_true',
+        help='measure the photometric augmentation in the workers vs '
+        'deferred to the data preprocessor (K400 recipe, 224x224)')
+    p.add_argument(
+        '--batch-size',
+        type=int,
+        default=8,
+        help='batch of the --photometric preprocessor measurement')
     return p.parse_args()
 
 
@@ -113,6 +145,7 @@ def build_ours(ann, args):
             type='MultiViewVideoDataset',
             ann_file=ann,
             data_prefix=dict(video=''),
+            video_backend=getattr(args, 'backend', 'decord'),
             clip_sampler=dict(
                 type='TemporalIntervalSampler',
                 clip_len=args.clip_len,
@@ -176,6 +209,93 @@ def measure(ours, baseline, paths):
     return {k: (clips[k] / spent[k][0], clips[k] / spent[k][1]) for k in spent}
 
 
+PHOTOMETRIC_TYPES = ('ClipColorJitter', 'ClipGrayscale', 'ClipGaussianBlur',
+                     'ClipSolarize')
+
+
+def build_k400(ann, deferred):
+    """The K400 recipe's dataset (two 224x224 views) on ``ann``."""
+    import copy
+
+    from mmengine.config import Config
+
+    from mmvssl.registry import DATASETS
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    cfg = Config.fromfile(
+        osp.join(root, 'configs', '_base_', 'datasets', 'k400_ssl.py'))
+    ds = copy.deepcopy(cfg.train_dataloader['dataset'])
+    ds.update(ann_file=ann, data_prefix=dict(video=''))
+    if deferred:
+        for view in ds['views']:
+            for t in view['pipeline']:
+                if t['type'] in PHOTOMETRIC_TYPES:
+                    t['deferred'] = True
+    return DATASETS.build(ds)
+
+
+def run_photometric(args, paths, ann, source):
+    """Worker CPU time per two-view sample, photometric in the worker vs
+    deferred, and the preprocessor's CPU cost per batch."""
+    from mmengine.dataset import pseudo_collate
+
+    from mmvssl.models.data_preprocessors import MultiViewDataPreprocessor
+    worker, deferred = build_k400(ann, False), build_k400(ann, True)
+    n = len(paths)
+    for ds in (worker, deferred):
+        ds[0]  # warm up
+    cpu = dict(worker=[], deferred=[])
+    for r in range(args.repeats):
+        spent = dict(worker=0., deferred=0.)
+        for i in range(n):
+            for name, ds in (('worker', worker), ('deferred', deferred)):
+                np.random.seed(args.seed + r * n + i)  # same draws
+                c0 = time.process_time()
+                ds[i]
+                spent[name] += time.process_time() - c0
+        for k in spent:
+            cpu[k].append(1000 * spent[k] / n)
+    pre = MultiViewDataPreprocessor(
+        mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])
+    batch_cost = dict(normalise=[], photometric=[])
+    for r in range(args.repeats):
+        np.random.seed(args.seed + 1000 + r)
+        batch = pseudo_collate([
+            deferred[(r * args.batch_size + j) % n]
+            for j in range(args.batch_size)
+        ])
+        plain = dict(inputs=batch['inputs'], data_samples=None)
+        for name, data in (('normalise', plain), ('photometric', batch)):
+            c0 = time.process_time()
+            pre(data)
+            batch_cost[name].append(1000 * (time.process_time() - c0))
+    med = {k: statistics.median(v) for k, v in {**cpu, **batch_cost}.items()}
+    print(f'videos: {source}')
+    print('recipe: configs/_base_/datasets/k400_ssl.py (2 views x 16 frames '
+          'at stride 2, random resized crop -> 224^2, flip, colour jitter '
+          'p=0.8, grayscale p=0.2, blur p=1.0 / 0.1, solarize p=0 / 0.2)')
+    print(f'machine: {cpu_name()}, {os.cpu_count()} CPUs, torch '
+          f'{torch.__version__}, 1 OpenCV / torch thread')
+    print(f'repeats: {args.repeats} (each over {n} videos, the two '
+          'pipelines alternating per sample, same random draws); worker '
+          'CPU ms per two-view sample:')
+    print('  photometric in the worker: ' + ' '.join(f'{v:.1f}'
+                                                     for v in cpu['worker']))
+    print('  deferred (drawn only):     ' + ' '.join(f'{v:.1f}'
+                                                     for v in cpu['deferred']))
+    saved = med['worker'] - med['deferred']
+    print(f'median worker CPU ms per sample: in the worker '
+          f'{med["worker"]:.1f}, deferred {med["deferred"]:.1f} (ratio '
+          f'{med["worker"] / med["deferred"]:.2f}x, {saved:.1f} ms saved)')
+    extra = med['photometric'] - med['normalise']
+    print(f'preprocessor CPU ms per batch of {args.batch_size} (median of '
+          f'{args.repeats}): normalise only {med["normalise"]:.0f}, with '
+          f'the photometric records {med["photometric"]:.0f} (+{extra:.0f} '
+          f'ms, {extra / args.batch_size:.1f} ms per sample on one CPU '
+          'thread)')
+    print(f'worker CPU time ratio (in the worker / deferred, median): '
+          f'{med["worker"] / med["deferred"]:.2f}x')
+
+
 def cpu_name():
     try:
         with open('/proc/cpuinfo') as f:
@@ -196,6 +316,13 @@ def main():
         0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
     import mmvssl  # noqa: F401 - compat shim
     import mmvssl.datasets  # noqa: F401
+    import mmvssl.models  # noqa: F401
+    from mmvssl.datasets.video_readers import video_backend_error
+    if not args.photometric:
+        err = video_backend_error(args.backend)
+        if err is not None:
+            print(f'skipped: {err}')
+            return
 
     tmp = tempfile.TemporaryDirectory(prefix='mmvssl_bench_')
     if args.videos:
@@ -210,13 +337,18 @@ def main():
         w, h = (int(v) for v in args.frame_size.lower().split('x'))
         t0 = time.perf_counter()
         paths = generate_videos(tmp.name, args.num_videos, args.num_frames,
-                                (w, h), args.seed)
+                                (w, h), args.seed, args.gop)
         source = (f'{len(paths)} generated mp4v videos, {w}x{h}, '
-                  f'{args.num_frames} frames at 30 fps '
-                  f'({time.perf_counter() - t0:.1f}s to write)')
+                  f'{args.num_frames} frames at 30 fps, GOP '
+                  f'{args.gop or 12} ({time.perf_counter() - t0:.1f}s to '
+                  'write)')
     ann = osp.join(tmp.name, 'ann.txt')
     with open(ann, 'w') as f:
         f.write(''.join(f'{p} 0\n' for p in paths))
+    if args.photometric:
+        run_photometric(args, paths, ann, source)
+        tmp.cleanup()
+        return
 
     ours = build_ours(ann, args)
     baseline = build_mmaction(args)
@@ -231,9 +363,12 @@ def main():
     print(f'views: 2 x {args.clip_len} frames at stride '
           f'{args.frame_interval}, start gap <= {args.max_interval} '
           f'(overlapping), random resized crop -> {args.crop_size}^2, flip')
+    import decord
     print(f'machine: {cpu_name()}, '
           f'{os.cpu_count()} CPUs, Python {platform.python_version()}, '
-          f'torch {torch.__version__}, 1 decord / OpenCV thread')
+          f'torch {torch.__version__}, decord {decord.__version__}, '
+          f'ours with video_backend={args.backend!r}, 1 decoding / OpenCV '
+          'thread')
     print(f'repeats: {args.repeats} (each over {len(paths)} videos, the two '
           'pipelines alternating per video); wall-clock clips/s:')
     print('  ours (decode once):  ' + ' '.join(f'{r["ours"][0]:.1f}'

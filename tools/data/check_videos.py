@@ -142,8 +142,11 @@ class _Encoder:
             'libx264',
             rate=rate,
             options=dict(
-                crf=str(crf), preset='veryfast', g=str(gop),
-                keyint_min=str(gop), sc_threshold='0'))
+                crf=str(crf),
+                preset='veryfast',
+                g=str(gop),
+                keyint_min=str(gop),
+                sc_threshold='0'))
         self.stream.width, self.stream.height = first.width, first.height
         even = first.width % 2 == 0 and first.height % 2 == 0
         self.stream.pix_fmt = 'yuv420p' if even else 'yuv444p'
@@ -238,8 +241,7 @@ def check_video(job):
                 replace=False))
         enc = None
         if args.reencode:
-            enc = (osp.join(args.reencode, _out_path(rel)), args.gop,
-                   args.crf)
+            enc = (osp.join(args.reencode, _out_path(rel)), args.gop, args.crf)
         try:
             seq, kept, thumbs = _sequential(path, checks, enc)
         except Exception as e:  # noqa: BLE001 - cannot open with PyAV
@@ -253,10 +255,10 @@ def check_video(job):
         if seq['error'] is not None:
             entry['decode_error'] = seq['error']
         if seq['frames'] == 0:
-            return unreadable('no frame can be decoded' + (
-                f' ({seq["error"]})' if seq['error'] else ''))
-        if seq['frames'] != backend_frames or (seq['header'] and
-                                               seq['header'] != seq['frames']):
+            return unreadable('no frame can be decoded' +
+                              (f' ({seq["error"]})' if seq['error'] else ''))
+        if seq['frames'] != backend_frames or (seq['header'] and seq['header']
+                                               != seq['frames']):
             entry['problems'].append('wrong_frame_count')
         # seeking reads, one index at a time (as random access does)
         wrong = []
@@ -315,17 +317,17 @@ def main(argv=None):
     check_video_backend(args.backend)
     check_video_backend('pyav')
     entries = read_annotation(args.ann_file)
-    jobs = [(rel, osp.join(args.data_prefix, rel), args)
-            for rel, _ in entries]
+    jobs = [(rel, osp.join(args.data_prefix, rel), args) for rel, _ in entries]
     if args.workers > 1:
         with Pool(args.workers) as pool:
-            results = list(
-                _progress(pool.imap(check_video, jobs), len(jobs)))
+            results = list(_progress(pool.imap(check_video, jobs), len(jobs)))
     else:
         results = [check_video(j) for j in _progress(jobs, len(jobs))]
 
-    summary = {p: [r['video'] for r in results if p in r['problems']]
-               for p in PROBLEMS}
+    summary = {
+        p: [r['video'] for r in results if p in r['problems']]
+        for p in PROBLEMS
+    }
     report = dict(
         ann_file=args.ann_file,
         data_prefix=args.data_prefix,
@@ -360,16 +362,20 @@ def main(argv=None):
             if p not in r['problems']:
                 continue
             detail = {
-                'unreadable': lambda r: r.get('reason'),
-                'wrong_frame_count': lambda r: (
-                    f'header {r["header_frames"]}, {args.backend} '
-                    f'{r["backend_frames"]}, decodable '
-                    f'{r["decodable_frames"]}'),
-                'inaccurate_seeking': lambda r: ', '.join(
+                'unreadable':
+                lambda r: r.get('reason'),
+                'wrong_frame_count':
+                lambda r: (f'header {r["header_frames"]}, {args.backend} '
+                           f'{r["backend_frames"]}, decodable '
+                           f'{r["decodable_frames"]}'),
+                'inaccurate_seeking':
+                lambda r: ', '.join(
                     f'{w["index"]} -> {w.get("looks_like", "?")}'
                     for w in r['wrong_seeks']),
-                'long_gop': lambda r: f'max GOP {r["max_gop"]} frames',
-            }[p](r)
+                'long_gop':
+                lambda r: f'max GOP {r["max_gop"]} frames',
+            }[p](
+                r)
             print(f'    {r["video"]}: {detail}')
     if args.reencode:
         print(f're-encoded (H.264, GOP {args.gop}) to {args.reencode}; '

@@ -84,11 +84,12 @@ class PhotometricTransform(ClipTransform):
             geometry.setdefault(DEFERRED_KEY, []).append(op)
             return results
         if geometry.get(DEFERRED_KEY):
+            done = [o['type'] for o in geometry[DEFERRED_KEY]]
             raise ValueError(
                 f'{type(self).__name__} runs in the worker after deferred '
-                f'photometric transforms ({[o["type"] for o in geometry[DEFERRED_KEY]]}'
-                f') of view {geometry.get("name")!r}; set deferred=True on '
-                'it too, or on none of them')
+                f'photometric transforms ({done}) of view '
+                f'{geometry.get("name")!r}; set deferred=True on it too, or '
+                'on none of them')
         set_clip(results, self.apply(imgs, op))
         return results
 

@@ -80,8 +80,8 @@ def _hsv_to_rgb(h, s, v):
     b = torch.stack([p, p, t, v, v, q], 1)
     idx = sector.unsqueeze(1)
     out = torch.cat([c.gather(1, idx) for c in (r, g, b)], 1)
-    return torch.where((s == 0).unsqueeze(1), v.unsqueeze(1).expand_as(out),
-                       out)
+    return torch.where((s == 0).unsqueeze(1),
+                       v.unsqueeze(1).expand_as(out), out)
 
 
 def _jitter_step(x, name, value):
@@ -106,8 +106,10 @@ def _color_jitter(x, ops):
     steps = [o['steps'] for o in ops]
     for k in range(max((len(s) for s in steps), default=0)):
         for name in ('brightness', 'contrast', 'saturation', 'hue'):
-            sel = [i for i, s in enumerate(steps)
-                   if len(s) > k and s[k][0] == name]
+            sel = [
+                i for i, s in enumerate(steps)
+                if len(s) > k and s[k][0] == name
+            ]
             if not sel:
                 continue
             value = torch.tensor([float(steps[i][k][1]) for i in sel],
@@ -121,8 +123,9 @@ def _color_jitter(x, ops):
 def _grayscale(x, ops):
     # the inputs are integers here: OpenCV's fixed-point rounding exactly
     w = _GRAY_FIXED
-    gray = torch.floor((x[:, 0:1] * w[0] + x[:, 1:2] * w[1] +
-                        x[:, 2:3] * w[2] + 16384.) / 32768.)
+    gray = torch.floor(
+        (x[:, 0:1] * w[0] + x[:, 1:2] * w[1] + x[:, 2:3] * w[2] + 16384.) /
+        32768.)
     return gray.expand_as(x).clone()
 
 
