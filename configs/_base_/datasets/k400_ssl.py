@@ -13,7 +13,7 @@
 # p=0.2 on the second view only (BYOL's asymmetric recipe).
 # With a GPU, add deferred=True to the four photometric transforms to draw
 # them in the workers and apply them batched in MultiViewDataPreprocessor
-# (same pixels; 3.5x less worker CPU time, docs/benchmarks.md).
+# (same pixels; 2.8x less worker CPU time, docs/benchmarks.md).
 # Normalisation (ImageNet mean / std in 0-255) is done by the model's
 # MultiViewDataPreprocessor.
 # Video backend: decord (seeking; decord2 is installed). Before training,
