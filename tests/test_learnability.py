@@ -89,3 +89,12 @@ def test_crop_run_learns_on_tiny_and_clip_run_builds_the_config_backbone(
     r = L.train_run('clip-simclr', args, data, log=lambda s: None)
     assert r['steps'] == 1 and r['sample'] == 'clip'
     assert math.isfinite(r['loss_last'])
+
+
+def test_config_projector_is_the_configs_neck():
+    from mmvssl.models.necks import MLPProjectionNeck
+    neck = L.config_neck(osp.join(L.ROOT, 'configs/cvrl/r3d18_synthetic.py'))
+    assert isinstance(neck, MLPProjectionNeck)
+    assert neck(torch.randn(4, neck.in_channels)).shape == (4, 128)
+    with pytest.raises(SystemExit, match='no model.neck'):
+        L.config_neck(osp.join(L.ROOT, 'configs/ctrlaug/r3d18_synthetic.py'))

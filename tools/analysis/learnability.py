@@ -71,6 +71,10 @@ def parse_args(argv=None):
     p.add_argument('--min-gap', type=int, default=16,
                    help='frames between the two views of the SimCLR runs')
     p.add_argument('--temperature', type=float, default=0.1)
+    p.add_argument('--projector', default='mlp', choices=('mlp', 'config'),
+                   help="SimCLR runs' projector: a 2-layer MLP to 64-d, or "
+                   "the --config's model.neck (e.g. CVRL's 3-hidden-layer "
+                   'BN MLP)')
     p.add_argument('--gray-prob', type=float, default=0.5)
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--threads', type=int, default=None)
@@ -300,6 +304,19 @@ def nt_xent(z, temperature):
     return F.cross_entropy(sim, target)
 
 
+def config_neck(config):
+    """The ``model.neck`` of ``config`` (the pipeline's projector)."""
+    from mmengine.config import Config
+
+    from mmvssl.registry import MODELS
+    from mmvssl.utils import register_all_modules
+    register_all_modules()
+    cfg = Config.fromfile(config)
+    if cfg.model.get('neck') is None:
+        raise SystemExit(f'--projector config: {config} has no model.neck')
+    return MODELS.build(cfg.model.neck)
+
+
 def train_run(run, args, data, log=print):
     """Train one run; its random-init and trained probes and its losses."""
     kind, objective = run.split('-')
@@ -314,8 +331,14 @@ def train_run(run, args, data, log=print):
     views = Views(kind, args)
     train = data['train']
     num_classes = int(train['labels'][args.factor].max()) + 1
-    head = nn.Linear(dim, num_classes) if objective == 'supervised' else \
-        nn.Sequential(nn.Linear(dim, dim), nn.ReLU(True), nn.Linear(dim, 64))
+    if objective == 'supervised':
+        head = nn.Linear(dim, num_classes)
+    elif args.projector == 'config':
+        head = config_neck(osp.join(ROOT, args.config)
+                           if not osp.isabs(args.config) else args.config)
+    else:
+        head = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(True),
+                             nn.Linear(dim, 64))
     twin = copy.deepcopy(net)
     result = dict(run=run, random=evaluate(twin, views, data))
     opt = torch.optim.Adam(list(net.parameters()) + list(head.parameters()),
