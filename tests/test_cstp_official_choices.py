@@ -158,10 +158,10 @@ def test_ucf101_pipeline_end_to_end(tmp_path):
     from video_utils import make_video_list
 
     from mmvssl.datasets import MultiViewVideoDataset
-    from mmvssl.datasets.transforms import (spatial_overlap_rate,
+    from mmvssl.datasets.samplers import DEFAULT_OVERLAPS
+    from mmvssl.structures.geometry import (nearest_candidate,
+                                            spatial_overlap_rate,
                                             temporal_overlap_rate)
-    from mmvssl.datasets.transforms.overlap import (DEFAULT_OVERLAPS,
-                                                    nearest_candidate)
     cfg = load('configs/_base_/datasets/stor_ucf101.py')
     ann = make_video_list(str(tmp_path), [20, 40, 130], size=(128, 96))
     ds_cfg = cfg.train_dataloader.dataset.to_dict()

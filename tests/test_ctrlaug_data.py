@@ -10,7 +10,7 @@ from mmengine.config import Config
 import mmvssl  # noqa: F401
 from mmvssl.datasets import (LevelGroupedBatchSampler,
                              LocalGlobalVideoDataset, pipeline_level_space)
-from mmvssl.datasets.transforms import LocalGlobalSampler
+from mmvssl.datasets.samplers import LocalGlobalSampler
 from mmvssl.ops import tube_correspondence
 from mmvssl.structures import frame_span
 from video_utils import make_video_list
@@ -60,8 +60,9 @@ def test_sampler_segments_and_global_spans():
             seg = total / 4
             lo, hi = k * seg - 8, (k + 1) * seg + 8  # shifted to fit
             assert lo <= centre <= hi
-    s.forced_levels = dict(color_jitter=3, blur=1)
-    assert all(r['levels'] == s.forced_levels for r in s(100, 25.))
+    # levels are requested from the dataset, never hidden in the sampler
+    assert not hasattr(s, 'forced_levels')
+    assert all('levels' not in r for r in s(100, 25.))
 
 
 def test_views_crops_inside_global_and_rows_sum_to_one(videos):
@@ -128,11 +129,15 @@ def test_level_grouped_batches(videos):
                                    num_groups=4)
     assert len(bs2) == 3 and len(list(bs2)[-1]) == 2
 
-    # the dataset applies the forced levels to every view
+    # the dataset passes the requested levels to every view explicitly;
+    # each record keeps the request apart from what was applied
     ds = dataset(videos)
     item = ds[(2, dict(color_jitter=77, blur=3))]
     for g in item['data_samples'].metainfo['geometry']:
+        assert g['requested_levels'] == dict(color_jitter=77, blur=3)
         assert g['levels']['color_jitter'] == 77 and g['levels']['blur'] == 3
         assert g['levels']['blur.kernel'] == 1  # 3 = (kernel 1, sigma 1)
-    assert ds.clip_sampler.forced_levels is None  # reset afterwards
+    # nothing carries over to the next item
+    for g in ds[2]['data_samples'].metainfo['geometry']:
+        assert 'requested_levels' not in g
     assert pipeline_level_space(ds.view_pipelines[1]) == space

@@ -37,7 +37,9 @@ def test_new_geometry_record():
     np.testing.assert_array_equal(g['crop_box'], [0, 0, 160, 120])
     assert g['img_shape'] == (120, 160) and g['src_shape'] == (120, 160)
     assert g['flip'] is False and g['rotation'] == 0
-    assert g['levels'] == dict(blur=2) and g['playback_label'] == 1
+    # a sampler's levels are a request; `levels` records what was applied
+    assert g['requested_levels'] == dict(blur=2) and g['levels'] == {}
+    assert g['playback_label'] == 1
     validate_geometry(g, (3, 120, 160, 3))
     with pytest.raises(ValueError, match='3 frames.*2 frame_inds|2 frame'):
         validate_geometry(g, (2, 120, 160, 3))

@@ -118,6 +118,38 @@ def test_tracker_follows_translating_square():
                          (gt[:, :2] + gt[:, 2:] / 2), axis=1)
     assert err.max() < 3.0, err
     assert np.all(np.abs(pred[:, 2] / 12 - 1) < 0.25)
+    # the model takes decoded frames only; the API decodes image files
+    with pytest.raises(TypeError, match='decoded frames'):
+        model.track_video(['a.jpg'] * 3, gt[0])
+    with pytest.raises(KeyError, match='frames'):
+        model.predict([dict(video_name='v', frame_paths=['a.jpg'],
+                            gt_bboxes=gt[:1])])
+    pred2 = model.predict([dict(video_name='v', frames=frames,
+                                gt_bboxes=gt)])[0]['pred_bboxes']
+    np.testing.assert_allclose(pred2, pred)
+
+
+def test_tracking_api_decodes_image_files(tmp_path):
+    import cv2
+
+    from mmvssl.apis import track_video
+    frames, gt = _moving_square()
+    paths = []
+    for i, f in enumerate(frames):
+        paths.append(str(tmp_path / f'{i:04d}.png'))
+        cv2.imwrite(paths[-1], f[..., ::-1])
+    model = SiamFC(
+        backbone=dict(type='PixelPoolBackbone'),
+        dilations={},
+        total_stride=4,
+        exemplar_size=32,
+        instance_size=64,
+        response_scale=1.0)
+    model.train()
+    from_files = track_video(model, paths, gt[0])
+    assert model.training  # restored
+    model.eval()
+    np.testing.assert_allclose(from_files, model.track_video(frames, gt[0]))
     # the simple API: init on one frame, track frame by frame
     model.init(frames[0], gt[0])
     box = model.track(frames[1])

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from mmvssl.datasets import sot
-from mmvssl.datasets.sot import (GOT10kDataset, OTB2015Dataset, crop_square,
-                                 neighbor_indices, read_boxes)
+from mmvssl.datasets.sot import (FrameSequence, GOT10kDataset, OTB2015Dataset,
+                                 read_boxes)
+from mmvssl.structures.sot_crops import crop_square, neighbor_indices
 
 
 def _seq(root, name, gt_files, frames):
@@ -204,3 +205,24 @@ def test_pair_dataset_frame_cache_is_bounded_by_bytes(tmp_path):
         assert not small._cache and small._cached_bytes == 0
     with pytest.raises(ValueError, match='cache_bytes'):
         SOTPairDataset([video], cache_bytes=-1)
+
+
+def test_videos_hand_decoded_frames(tmp_path):
+    """Dataset items carry ``frames``, decoded on access (RGB), so the
+    tracker never reads files."""
+    import cv2
+    gt = ''.join(f'{r},{r},4,4\n' for r in range(1, 4))
+    d = tmp_path / 'Toy' / 'img'
+    d.mkdir(parents=True)
+    for i in range(1, 4):
+        img = np.zeros((16, 16, 3), np.uint8)
+        img[..., 2] = 60 * i  # BGR: the red channel
+        cv2.imwrite(str(d / f'{i:04d}.jpg'), img)
+    (tmp_path / 'Toy' / 'groundtruth_rect.txt').write_text(gt)
+    item = OTB2015Dataset(data_root=str(tmp_path))[0]
+    frames = item['frames']
+    assert isinstance(frames, FrameSequence) and len(frames) == 3
+    assert frames[2].shape == (16, 16, 3) and frames[2].dtype == np.uint8
+    assert abs(int(frames[2][0, 0, 0]) - 180) <= 2  # RGB order
+    assert int(frames[2][0, 0, 2]) <= 2
+    assert len(frames[1:]) == 2

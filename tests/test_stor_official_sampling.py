@@ -8,14 +8,16 @@ import numpy as np
 import pytest
 
 import mmvssl  # noqa: F401
+from mmvssl.datasets.samplers import (DEFAULT_OVERLAPS, TABLE4_OVERLAPS,
+                                      OverlapClipSampler,
+                                      spatial_overlap_labels,
+                                      temporal_overlap_labels)
 from mmvssl.datasets.transforms import (ClipRandomResizedCrop,
-                                        OverlapAnchorCrop, OverlapClipSampler,
-                                        OverlapCrop, spatial_overlap_rate,
-                                        temporal_overlap_rate)
-from mmvssl.datasets.transforms.overlap import (DEFAULT_OVERLAPS,
-                                                TABLE4_OVERLAPS,
-                                                nearest_candidate)
+                                        OverlapAnchorCrop, OverlapCrop)
 from mmvssl.structures import new_geometry
+from mmvssl.structures.geometry import (nearest_candidate,
+                                        spatial_overlap_rate,
+                                        temporal_overlap_rate)
 
 # Percentiles (0, 1, 2, 5, 10, ..., 95, 98, 99, 100) of the frame counts of
 # UCF101's split-1 training videos (9,537 clips at 25 fps; facts about the
@@ -64,7 +66,7 @@ def test_official_playback_prior_on_ucf101_lengths():
                                  playback_cap='clip')
     counts = np.zeros(4)
     for n in lengths:
-        recs, pretext = sampler(int(n), 25.)
+        recs = sampler(int(n), 25.)
         counts[recs[0]['playback_label']] += 1
         assert recs[0]['playback_label'] == recs[1]['playback_label']
     np.testing.assert_allclose(counts / len(lengths), [.28, .28, .27, .18],
@@ -73,7 +75,7 @@ def test_official_playback_prior_on_ucf101_lengths():
     default = OverlapClipSampler(clip_len=16, playback_rates=[1, 2, 4, 8])
     counts = np.zeros(4)
     for n in lengths[::4]:
-        counts[default(int(n), 25.)[0][0]['playback_label']] += 1
+        counts[default(int(n), 25.)[0]['playback_label']] += 1
     np.testing.assert_allclose(counts / counts.sum(), [.36, .35, .22, .07],
                                atol=0.03)
 
@@ -84,15 +86,19 @@ def test_clip_cap_redraws_temporal_labels_that_do_not_fit(total):
     sampler = OverlapClipSampler(clip_len=16, playback_rates=[1, 2, 4, 8],
                                  playback_cap='clip')
     for _ in range(200):
-        recs, pretext = sampler(total, 25.)
+        recs = sampler(total, 25.)
         stride = recs[0]['playback_rate']
         assert 15 * stride <= total or stride == 1
+        g = [new_geometry(f'c{i}', (96, 128), total, 25., r['frame_inds'],
+                          r['playback_rate'], **{
+                              k: v for k, v in r.items()
+                              if k not in ('frame_inds', 'playback_rate')})
+             for i, r in enumerate(recs)]
+        pretext = temporal_overlap_labels(*g)
         label = pretext['temporal_overlap']
         if label == -1:  # only when not even a pair at overlap 1 fits
             assert 16 * stride > total
             continue
-        g = [new_geometry(f'c{i}', (96, 128), total, 25., r['frame_inds'],
-                          r['playback_rate']) for i, r in enumerate(recs)]
         for gi in g:
             assert 0 <= gi['frame_inds'].min()
             assert gi['frame_inds'].max() < total
@@ -108,22 +114,27 @@ def test_sampler_rejects_an_unknown_cap():
         OverlapAnchorCrop(scale=None, size_mode='any')
 
 
-def _free_pair(img_hw, cands, rng_pretext=None):
+def _free_pair(img_hw, cands):
     sampler = OverlapClipSampler(clip_len=8, spatial_overlaps=cands,
                                  temporal_overlaps=None)
-    _, pretext = sampler(100, 25.)
+    request = {k: v for k, v in sampler(100, 25.)[0].items()
+               if k.startswith('spatial_overlap')}
+    pretext = {}
     h, w = img_hw
     imgs = np.zeros((1, h, w, 3), np.uint8)
     crop1 = OverlapAnchorCrop(scale=None, area_range=(0.2, 1.0),
                               aspect_ratio_range=(3 / 4, 4 / 3),
                               size_mode='free')
     r1 = crop1(dict(imgs=imgs, pretext=pretext, ref_geometry={},
-                    geometry=new_geometry('clip1', img_hw, 100, 25., [0])))
+                    geometry=new_geometry('clip1', img_hw, 100, 25., [0],
+                                          **request)))
     r2 = OverlapCrop(scale=None)(
         dict(imgs=imgs, pretext=pretext,
              ref_geometry={'clip1': r1['geometry']},
-             geometry=new_geometry('clip2', img_hw, 100, 25., [0])))
-    return r1, r2, pretext
+             geometry=new_geometry('clip2', img_hw, 100, 25., [0],
+                                   **request)))
+    assert pretext == {}  # the crops only write records
+    return r1, r2, spatial_overlap_labels(r1['geometry'], r2['geometry'])
 
 
 def _area_hist(areas, bins=np.linspace(0.2, 1.0, 9)):

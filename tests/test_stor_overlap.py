@@ -11,17 +11,18 @@ from video_utils import make_video_list
 
 import mmvssl  # noqa: F401
 from mmvssl.datasets import MultiViewVideoDataset
+from mmvssl.datasets.samplers import (DEFAULT_OVERLAPS, TABLE4_OVERLAPS,
+                                      OverlapClipSampler,
+                                      spatial_overlap_labels,
+                                      temporal_overlap_labels)
 from mmvssl.datasets.transforms import (ClipRandomResizedCrop, ClipRotation,
                                         ClipRotationJitter, OverlapAnchorCrop,
-                                        OverlapClipSampler, OverlapCrop,
-                                        spatial_overlap_rate,
-                                        temporal_overlap_rate)
-from mmvssl.datasets.transforms.overlap import (DEFAULT_OVERLAPS,
-                                                TABLE4_OVERLAPS,
-                                                nearest_candidate,
-                                                spatial_displacements,
-                                                temporal_shift)
+                                        OverlapCrop)
 from mmvssl.structures import new_geometry
+from mmvssl.structures.geometry import (nearest_candidate,
+                                        spatial_displacements,
+                                        spatial_overlap_rate,
+                                        temporal_overlap_rate, temporal_shift)
 
 RATES = [1, 2, 4, 8]
 
@@ -31,6 +32,14 @@ def _geometry(name, rec, total, src_hw=(96, 128)):
              if k not in ('frame_inds', 'playback_rate')}
     return new_geometry(name, src_hw, total, 25., rec['frame_inds'],
                         rec['playback_rate'], **extra)
+
+
+def _sample(sampler, total):
+    """The sampler's records and the temporal labels derived from them."""
+    recs = sampler(total, 25.)
+    g1, g2 = _geometry('clip1', recs[0], total), _geometry(
+        'clip2', recs[1], total)
+    return recs, temporal_overlap_labels(g1, g2)
 
 
 def _check_temporal(recs, pretext, total, clip_len, cands=DEFAULT_OVERLAPS):
@@ -72,7 +81,7 @@ def test_temporal_labels_equal_geometry_rates(total):
     sampler = OverlapClipSampler(clip_len=16, playback_rates=RATES)
     rates_seen, labels_seen, orders = set(), set(), set()
     for _ in range(300):
-        recs, pretext = sampler(total, 25.)
+        recs, pretext = _sample(sampler, total)
         assert _check_temporal(recs, pretext, total, 16)
         rates_seen.add(recs[0]['playback_rate'])
         labels_seen.add(pretext['temporal_overlap'])
@@ -89,7 +98,7 @@ def test_short_video_ignores_only_the_impossible_labels():
     sampler = OverlapClipSampler(clip_len=16, playback_rates=RATES)
     valid = {}
     for _ in range(300):
-        recs, pretext = sampler(20, 25.)
+        recs, pretext = _sample(sampler, 20)
         ok = _check_temporal(recs, pretext, 20, 16)
         valid.setdefault(pretext['temporal_overlap_target'], set()).add(ok)
         assert recs[0]['playback_rate'] == 1  # slowest rate
@@ -107,9 +116,11 @@ def test_table4_candidates(n):
                                  playback_rates=RATES)
     barely = 16 + max(temporal_shift(16, g) for g in cands)  # 30 for 7
     for _ in range(100):
-        recs, pretext = sampler(barely, 25.)
+        recs, pretext = _sample(sampler, barely)
         assert _check_temporal(recs, pretext, barely, 16, cands)
-        assert pretext['spatial_overlap_candidates'] == tuple(cands)
+        for r in recs:  # the spatial request travels in both records
+            assert r['spatial_overlap_candidates'] == tuple(cands)
+            assert r['spatial_overlap_target'] in cands
 
 
 def test_sampler_validates_its_arguments():
@@ -129,8 +140,10 @@ def test_independent_mode_has_no_overlap_labels():
                                  spatial_overlaps=None, playback_rates=RATES)
     different_rates = False
     for _ in range(50):
-        recs, pretext = sampler(100, 25.)
-        assert pretext == {}
+        recs = sampler(100, 25.)
+        assert all('overlap' not in k for r in recs for k in r)
+        assert sampler.pretext_labels(
+            [_geometry(f'clip{i}', r, 100) for i, r in enumerate(recs)]) == {}
         different_rates |= (recs[0]['playback_rate'] !=
                             recs[1]['playback_rate'])
         for r in recs:
@@ -139,22 +152,29 @@ def test_independent_mode_has_no_overlap_labels():
 
 
 # ----------------------------------------------------------------- spatial
-def _spatial_pair(img_hw, area_range, anchor=True, seed_pretext=None):
+def _spatial_pair(img_hw, area_range, anchor=True, target=None):
+    """Clip 1 and clip 2 cut with the sampler's spatial request (or
+    ``target``) in their records, and the labels derived from them."""
     sampler = OverlapClipSampler(clip_len=8)
-    _, pretext = sampler(100, 25.)
-    if seed_pretext is not None:
-        pretext.update(seed_pretext)
+    request = {k: v for k, v in sampler(100, 25.)[0].items()
+               if k.startswith('spatial_overlap')}
+    if target is not None:
+        request['spatial_overlap_target'] = target
     h, w = img_hw
     imgs = np.zeros((1, h, w, 3), np.uint8)
     crop1 = (OverlapAnchorCrop if anchor else ClipRandomResizedCrop)(
         scale=None, area_range=area_range)
+    pretext = {}
     r1 = crop1(dict(imgs=imgs, pretext=pretext, ref_geometry={},
-                    geometry=new_geometry('clip1', img_hw, 100, 25., [0])))
+                    geometry=new_geometry('clip1', img_hw, 100, 25., [0],
+                                          **request)))
     r2 = OverlapCrop(scale=None)(
         dict(imgs=imgs, pretext=pretext,
              ref_geometry={'clip1': r1['geometry']},
-             geometry=new_geometry('clip2', img_hw, 100, 25., [0])))
-    return r1, r2, pretext
+             geometry=new_geometry('clip2', img_hw, 100, 25., [0],
+                                   **request)))
+    assert pretext == {}  # the crops only write records
+    return r1, r2, spatial_overlap_labels(r1['geometry'], r2['geometry'])
 
 
 @pytest.mark.parametrize('img_hw,area_range', [((128, 171), (0.2, 1.0)),
@@ -207,7 +227,7 @@ def test_impossible_placement_is_ignored_not_relabelled():
     np.random.seed(0)
     r1, r2, pretext = _spatial_pair(
         (96, 128), (0.9, 1.0), anchor=False,
-        seed_pretext=dict(spatial_overlap=0, spatial_overlap_target=0.2))
+        target=0.2)
     g1, g2 = r1['geometry'], r2['geometry']
     assert pretext['spatial_overlap'] == -1
     assert g1['img_shape'] == g2['img_shape']

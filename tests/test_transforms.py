@@ -4,11 +4,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from mmvssl.datasets.samplers import (ComposeClipSampler, SegmentClipSampler,
+                                      SparseFrameSampler,
+                                      TemporalIntervalSampler,
+                                      UniformClipSampler)
 from mmvssl.datasets.transforms import (
     ClipCenterCrop, ClipColorJitter, ClipFlip, ClipGaussianBlur, ClipGrayscale,
     ClipRandomResizedCrop, ClipResize, ClipRotation, ClipSolarize,
-    ComposeClipSampler, PackMultiView, SegmentClipSampler, SparseFrameSampler,
-    TemporalIntervalSampler, UniformClipSampler)
+    PackMultiView)
 from mmvssl.registry import TASK_UTILS, TRANSFORMS
 from mmvssl.structures import new_geometry, view_to_source_boxes
 
@@ -108,8 +111,10 @@ def test_levels_forced_by_combined_key_shared_and_skipped():
         'blur.kernel': 1,
         'blur.sigma': 1
     }
-    # share_levels_with copies another view's levels
-    ref = new_geometry('g', (48, 64), 10, 30., [0], levels={'blur': 2})
+    # share_levels_with copies the levels another view *applied* (not the
+    # levels it was asked for)
+    ref = new_geometry('g', (48, 64), 10, 30., [0], levels={'blur': 1})
+    ref['levels'] = {'blur': 2}
     t2 = ClipGaussianBlur(
         kernel_size=[7, 11],
         sigma=[(.1, .5), (.5, 2.)],

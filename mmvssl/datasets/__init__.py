@@ -8,6 +8,7 @@ from .multiview_dataset import MultiViewVideoDataset
 from .sot import (GOT10kDataset, OTB2015Dataset, sot_video_collate,
                   SOTPairDataset)
 from .video_readers import DecordReader, RawFrameReader, VideoReadError
+from .samplers import *  # noqa: F401,F403
 from .transforms import *  # noqa: F401,F403
 
 __all__ = [

@@ -12,11 +12,12 @@ property, so it is drawn where batches are formed:
   of the batch to them in equal numbers; it yields ``(index, levels)``
   pairs, ``levels = {level_key: combined id}`` (e.g.
   ``{'color_jitter': 37, 'blur': 2}``).
-* :class:`LocalGlobalVideoDataset` accepts such pairs: the clip sampler puts
-  ``levels`` into every view's record, so the levelled transforms of all
-  views of the video use them (``docs/data_contract.md``, forced levels),
-  and the transforms record what they applied in ``geometry['levels']``,
-  which is what the loss reads.
+* :class:`LocalGlobalVideoDataset` accepts such pairs and passes the levels
+  explicitly to :meth:`MultiViewVideoDataset.prepare_data`, which puts them
+  into every view's ``geometry['requested_levels']``, so the levelled
+  transforms of all views of the video use them (``docs/data_contract.md``,
+  requested levels); the transforms record what they applied in
+  ``geometry['levels']``, which is what the loss reads.
 """
 import math
 from collections import OrderedDict
@@ -27,7 +28,7 @@ import numpy as np
 from mmvssl.ops import get_dist_info
 from mmvssl.registry import DATA_SAMPLERS, DATASETS
 from .multiview_dataset import MultiViewVideoDataset
-from .transforms.local_global import LocalGlobalSampler
+from .samplers import LocalGlobalSampler
 
 
 def pipeline_level_space(pipeline) -> 'OrderedDict[str, int]':
@@ -55,8 +56,8 @@ class LocalGlobalVideoDataset(MultiViewVideoDataset):
     ``local_pipeline``), sampled by :class:`LocalGlobalSampler`.
 
     Items are indexed by an ``int`` or by ``(index, levels)`` (from
-    :class:`LevelGroupedBatchSampler`), which forces the intensity levels of
-    all views of that video.
+    :class:`LevelGroupedBatchSampler`), which requests the intensity levels
+    of all views of that video.
 
     Args:
         ann_file (str): annotation file (mmaction2 format).
@@ -116,11 +117,7 @@ class LocalGlobalVideoDataset(MultiViewVideoDataset):
         if not isinstance(idx, (tuple, list)):
             return super().__getitem__(idx)
         idx, levels = idx
-        self.clip_sampler.forced_levels = dict(levels)
-        try:
-            return super().__getitem__(int(idx))
-        finally:
-            self.clip_sampler.forced_levels = None
+        return super().__getitem__(int(idx), requested_levels=dict(levels))
 
 
 @DATA_SAMPLERS.register_module()

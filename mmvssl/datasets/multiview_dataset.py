@@ -411,9 +411,18 @@ class MultiViewVideoDataset(BaseActionDataset):
                     f'returned a record without frame_inds: {r}')
         return records, dict(pretext)
 
-    def prepare_data(self, idx: int) -> dict:
+    def prepare_data(self,
+                     idx: int,
+                     requested_levels: Optional[dict] = None) -> dict:
         """Decode the frames of all views once, then run the view pipelines
-        and ``pack``. Raises :class:`VideoReadError` for unreadable input."""
+        and ``pack``. Raises :class:`VideoReadError` for unreadable input.
+
+        ``requested_levels`` (``{level_key: id}``, e.g. from
+        :class:`~mmvssl.datasets.LevelGroupedBatchSampler`) go into every
+        view's ``requested_levels``; the levelled transforms record what
+        they applied in ``levels``. Once every view is cut, the sampler's
+        ``pretext_labels`` derives the video-level labels from the records.
+        """
         info = self.get_data_info(idx)
         name_key = 'filename' if self.data_type == 'video' else 'frame_dir'
         filename = info[name_key]
@@ -443,6 +452,9 @@ class MultiViewVideoDataset(BaseActionDataset):
                 for k, v in record.items()
                 if k not in ('frame_inds', 'playback_rate')
             }
+            if requested_levels:
+                extra['requested_levels'] = dict(
+                    extra.get('requested_levels') or {}, **requested_levels)
             geometry = new_geometry(name, src_shape, total, fps, inds,
                                     record.get('playback_rate', 1), **extra)
             results = dict(
@@ -474,6 +486,9 @@ class MultiViewVideoDataset(BaseActionDataset):
                                    f'None on {filename}')
             done[name] = results['geometry']
             view_results.append(results)
+        labels = getattr(self.clip_sampler, 'pretext_labels', None)
+        if labels is not None:
+            pretext.update(labels([r['geometry'] for r in view_results]))
         return self.pack(
             dict(
                 views=view_results,
@@ -482,9 +497,11 @@ class MultiViewVideoDataset(BaseActionDataset):
                 label=info.get('label', -1),
                 pretext=pretext))
 
-    def __getitem__(self, idx: int) -> dict:
-        """``prepare_data(idx)``, replacing unreadable videos (see class
-        doc)."""
+    def __getitem__(self,
+                    idx: int,
+                    requested_levels: Optional[dict] = None) -> dict:
+        """``prepare_data(idx, requested_levels)``, replacing unreadable
+        videos (see class doc; a replacement gets the same levels)."""
         if not self._fully_initialized:
             self.full_init()
         failed = []
@@ -497,7 +514,7 @@ class MultiViewVideoDataset(BaseActionDataset):
                 failed.append(f'{self._video_name(idx)} ({reason}, known)')
             else:
                 try:
-                    return self.prepare_data(idx)
+                    return self.prepare_data(idx, requested_levels)
                 except VideoReadError as e:
                     err = e
                     failed.append(f'{err.filename} ({err.reason})')

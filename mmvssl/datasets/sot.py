@@ -4,9 +4,11 @@ Every item of these datasets is a whole **video**: ``video_name``,
 ``frame_paths`` (one image per frame), ``gt_bboxes`` (``(N, 4)`` float32
 ``[x, y, w, h]``, 0-based pixel coordinates), ``valid`` (``(N,)`` bool:
 frames whose ground truth takes part in the evaluation) and, for GOT-10k,
-``absence`` / ``cover``. The tracker (:class:`mmvssl.models.SiamFC`) reads
-the frames itself; :class:`SOTPairDataset` samples training pairs from the
-videos of either dataset.
+``absence`` / ``cover``, and ``frames``: a :class:`FrameSequence` that
+decodes frame ``i`` (RGB ``uint8``) when indexed, which the tracker
+(:class:`mmvssl.models.SiamFC`) consumes: the model never reads files.
+:class:`SOTPairDataset` samples training pairs from the videos of either
+dataset. SiamFC's crop geometry lives in :mod:`mmvssl.structures.sot_crops`.
 
 OTB layout (``SEQ/img/%04d.jpg`` and ``SEQ/groundtruth_rect.txt``, 1-based
 MATLAB coordinates) with its known quirks:
@@ -30,6 +32,7 @@ import os
 import os.path as osp
 import re
 from collections import OrderedDict
+from collections.abc import Sequence as SequenceABC
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import cv2
@@ -39,6 +42,8 @@ from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from torch.utils.data import Dataset
 
 from mmvssl.registry import DATASETS, FUNCTIONS
+from mmvssl.structures.sot_crops import (context_size, crop_square,
+                                         neighbor_indices)
 
 class OTBQuirk(NamedTuple):
     """How one OTB2015 sequence departs from "one image and one
@@ -224,6 +229,13 @@ class BaseSOTDataset(BaseDataset):
             serialize_data=False,
             **kwargs)
 
+    def get_data_info(self, idx: int) -> dict:
+        """The video's annotation plus ``frames`` (a lazy
+        :class:`FrameSequence` of its ``frame_paths``)."""
+        info = super().get_data_info(idx)
+        info['frames'] = FrameSequence(info['frame_paths'])
+        return info
+
     def load_data_list(self) -> List[dict]:
         videos = self.load_videos()
         if self.max_videos is not None:
@@ -345,41 +357,28 @@ def read_frame(path: str) -> np.ndarray:
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
-def context_size(wh: np.ndarray, context_amount: float = 0.5) -> float:
-    """SiamFC's exemplar side in source pixels: ``sqrt((w + p)(h + p))`` with
-    ``p = context_amount * (w + h)``."""
-    w, h = float(wh[0]), float(wh[1])
-    p = context_amount * (w + h)
-    return float(np.sqrt((w + p) * (h + p)))
+class FrameSequence(SequenceABC):
+    """The decoded frames of a video given as image files: ``seq[i]`` reads
+    frame ``i`` (RGB ``uint8`` ``(H, W, 3)``) when asked, so a whole video
+    is never held in memory; a tracker keeps the few frames it needs.
 
+    Args:
+        paths (Sequence[str]): one image file per frame.
+    """
 
-def crop_square(img: np.ndarray, center: Sequence[float], size: float,
-                out_size: int, pad_value=None) -> np.ndarray:
-    """Square patch of side ``size`` (source px) centred at ``center``
-    (``cx, cy``, 0-based continuous coordinates), resized to
-    ``out_size``; outside the image it is filled with the image's mean
-    colour (SiamFC's padding). One affine warp, sub-pixel exact."""
-    scale = out_size / size
-    cx, cy = float(center[0]), float(center[1])
-    # continuous coordinates (pixel i covers [i, i + 1)):
-    # u + 0.5 = scale * (x + 0.5 - (cx - size / 2)) for pixel indices u, x
-    m = np.array([[scale, 0, scale * (0.5 - cx + size / 2) - 0.5],
-                  [0, scale, scale * (0.5 - cy + size / 2) - 0.5]],
-                 dtype=np.float64)
-    if pad_value is None:
-        pad_value = img.reshape(-1, img.shape[-1]).mean(0)
-    return cv2.warpAffine(
-        img, m, (out_size, out_size),
-        flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_CONSTANT,
-        borderValue=tuple(float(v) for v in np.ravel(pad_value)))
+    def __init__(self, paths: Sequence[str]) -> None:
+        self.paths = list(paths)
 
+    def __len__(self) -> int:
+        return len(self.paths)
 
-def neighbor_indices(t: int, n: int, num_neighbors: int) -> List[int]:
-    """The ``2 * num_neighbors + 1`` frame indices around ``t``, clamped to
-    ``[0, n - 1]`` (the sequence's first / last frame is repeated)."""
-    return [min(max(t + k, 0), n - 1)
-            for k in range(-num_neighbors, num_neighbors + 1)]
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return FrameSequence(self.paths[i])
+        return read_frame(self.paths[i])
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}({len(self)} frames)'
 
 
 @DATASETS.register_module()

@@ -19,6 +19,7 @@ accepts numpy arrays or torch tensors (any leading batch shape, last dimension
 2 for points and 4 for ``xyxy`` boxes) and returns the same type.
 """
 import copy
+import math
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
@@ -33,7 +34,10 @@ __all__ = [
     'resize_geometry', 'flip_geometry', 'rotate_geometry',
     'source_to_view_points', 'view_to_source_points', 'source_to_view_boxes',
     'view_to_source_boxes', 'rotate_points', 'unrotate_points', 'view_shape',
-    'frame_span', 'copy_geometry'
+    'frame_span', 'copy_geometry', 'temporal_overlap_rate',
+    'spatial_overlap_rate', 'box_overlap_rate', 'nearest_candidate',
+    'temporal_shift', 'spatial_tolerance', 'spatial_displacements',
+    'round_half_up'
 ]
 
 #: keys every geometry record has (``boxes`` / ``box_valid`` are optional).
@@ -59,12 +63,15 @@ def new_geometry(name: str,
         fps (float): source frame rate.
         frame_inds (array-like): source frame index of every view frame.
         playback_rate (int): source frames between consecutive view frames.
-        **extra: further keys, e.g. ``levels`` forced by a clip sampler or a
-            sampler's own labels (``playback_label``); kept as given.
+        **extra: further keys, e.g. a sampler's own labels
+            (``playback_label``); kept as given, except ``levels`` /
+            ``requested_levels`` (intensity levels requested by a sampler
+            or the dataset), stored as ``requested_levels``: ``levels``
+            records only what the transforms applied.
 
     Returns:
         dict: the record, with the full frame as ``crop_box``, no flip, no
-        rotation, ``img_shape == src_shape`` and no levels.
+        rotation, ``img_shape == src_shape`` and no levels applied.
     """
     h, w = int(src_shape[0]), int(src_shape[1])
     fps = float(fps)
@@ -84,9 +91,13 @@ def new_geometry(name: str,
         img_shape=(h, w),
         rotation=0,
         levels={})
-    levels = extra.pop('levels', None)
-    if levels:
-        record['levels'].update({str(k): int(v) for k, v in levels.items()})
+    requested = dict(extra.pop('levels', None) or {})
+    requested.update(extra.pop('requested_levels', None) or {})
+    if requested:
+        record['requested_levels'] = {
+            str(k): int(v)
+            for k, v in requested.items()
+        }
     record.update(extra)
     return record
 
@@ -306,3 +317,94 @@ def view_to_source_boxes(boxes,
 def copy_geometry(geometry: Dict[str, Any]) -> Dict[str, Any]:
     """A deep copy of a record (numpy arrays included)."""
     return copy.deepcopy(geometry)
+
+
+# --------------------------------------------------- overlap of two views
+def temporal_overlap_rate(g1: Dict[str, Any], g2: Dict[str, Any]) -> float:
+    """Overlap duration / clip duration of two views, from their records.
+
+    A clip of ``L`` frames at stride ``r`` (``playback_rate``) shows the
+    source time ``[frame_inds[0], frame_inds[-1] + r)`` (each frame stands
+    for ``r`` source frames), i.e. ``L * r`` frames; the rate is the length
+    of the intersection of the two intervals over the length of clip 1's.
+    Frame indices are the resolved ones, so a looped (wrapped) clip does not
+    give a meaningful rate.
+    """
+    i1 = np.asarray(g1['frame_inds'], np.int64)
+    i2 = np.asarray(g2['frame_inds'], np.int64)
+    a1, b1 = int(i1.min()), int(i1.max()) + int(g1['playback_rate'])
+    a2, b2 = int(i2.min()), int(i2.max()) + int(g2['playback_rate'])
+    inter = max(0, min(b1, b2) - max(a1, a2))
+    return inter / float(b1 - a1)
+
+
+def box_overlap_rate(box1: Sequence[float], box2: Sequence[float]) -> float:
+    """Intersection area of two ``xyxy`` boxes / area of ``box1``."""
+    x1, y1, x2, y2 = (float(v) for v in box1)
+    u1, v1, u2, v2 = (float(v) for v in box2)
+    iw = max(0., min(x2, u2) - max(x1, u1))
+    ih = max(0., min(y2, v2) - max(y1, v1))
+    return iw * ih / ((x2 - x1) * (y2 - y1))
+
+
+def spatial_overlap_rate(g1: Dict[str, Any], g2: Dict[str, Any]) -> float:
+    """Intersection area of the two views' ``crop_box`` (source pixels) /
+    area of clip 1's box."""
+    return box_overlap_rate(g1['crop_box'], g2['crop_box'])
+
+
+def nearest_candidate(rate: float, candidates: Sequence[float]) -> int:
+    """Index of the candidate closest to ``rate``."""
+    return int(np.argmin(np.abs(np.asarray(candidates, float) - rate)))
+
+
+def round_half_up(x: float) -> int:
+    """``x`` rounded to the nearest int, halves up (not to even)."""
+    return int(math.floor(x + 0.5))
+
+
+def temporal_shift(clip_len: int, gamma: float) -> int:
+    """Shift (in view frames) of clip 2 for the overlap rate ``gamma``:
+    ``round(clip_len * (1 - gamma))``, clipped to ``[0, clip_len]``."""
+    return min(clip_len, max(0, round_half_up(clip_len * (1. - gamma))))
+
+
+def spatial_tolerance(w: int, h: int) -> float:
+    """Largest gap between a requested spatial overlap rate and the one two
+    integer ``w x h`` boxes can realise: ``1 / (2 min(w, h))``."""
+    return 0.5 / min(w, h)
+
+
+def spatial_displacements(w: int,
+                          h: int,
+                          gamma: float,
+                          tol: Optional[float] = None,
+                          max_dx: Optional[int] = None,
+                          max_dy: Optional[int] = None) -> np.ndarray:
+    """All integer displacement magnitudes ``(dx, dy)``, ``0 <= dx <= w``,
+    ``0 <= dy <= h`` (and ``<= max_dx`` / ``max_dy``), whose overlap
+    ``(w - dx) (h - dy) / (w h)`` is within ``tol`` (default
+    :func:`spatial_tolerance`) of ``gamma``; int64 ``(N, 2)``, sorted by
+    ``dx`` then ``dy``. Without the bounds it is never empty for
+    ``0 < gamma <= 1``."""
+    if tol is None:
+        tol = spatial_tolerance(w, h)
+    area = float(w * h)
+    dx_hi = w - 1 if max_dx is None else min(w - 1, int(max_dx))
+    dx = np.arange(0, max(-1, dx_hi) + 1, dtype=np.int64)
+    if len(dx) == 0:
+        return np.zeros((0, 2), np.int64)
+    ow = (w - dx).astype(np.float64)  # overlap width of each row
+    eps = 1e-9
+    lo = np.ceil(h - (gamma + tol) * area / ow - eps).astype(np.int64)
+    hi = np.floor(h - (gamma - tol) * area / ow + eps).astype(np.int64)
+    dy_hi = h if max_dy is None else min(h, int(max_dy))
+    lo, hi = np.maximum(lo, 0), np.minimum(hi, dy_hi)
+    count = np.maximum(hi - lo + 1, 0)
+    rows = np.repeat(dx, count)
+    starts = np.repeat(lo, count)
+    offs = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count,
+                                              count)
+    out = np.stack([rows, starts + offs], 1)
+    rate = (w - out[:, 0]) * (h - out[:, 1]) / area  # guard the bounds
+    return out[np.abs(rate - gamma) <= tol + 1e-12]

@@ -243,8 +243,8 @@ def bench_ctrlaug_correspondence(args) -> Dict:
     import numpy as np
     from mmaction.structures import ActionDataSample
 
-    from mmvssl.datasets.transforms import (ClipFlip, ClipRandomResizedCrop,
-                                            LocalGlobalSampler)
+    from mmvssl.datasets.samplers import LocalGlobalSampler
+    from mmvssl.datasets.transforms import ClipFlip, ClipRandomResizedCrop
     from mmvssl.ops import records_by_view, tube_correspondence
     from mmvssl.structures import new_geometry
     big, K = 128, 4

@@ -233,8 +233,8 @@ def make_local_global_views(cfg, batch_size, scale):
     intensity level per video), as ``LocalGlobalVideoDataset`` gives."""
     from mmaction.structures import ActionDataSample
 
-    from mmvssl.datasets.transforms import (ClipFlip, ClipRandomResizedCrop,
-                                            LocalGlobalSampler)
+    from mmvssl.datasets.samplers import LocalGlobalSampler
+    from mmvssl.datasets.transforms import ClipFlip, ClipRandomResizedCrop
     from mmvssl.structures import new_geometry
     ds_cfg = cfg.train_dataloader.dataset
     K = int(ds_cfg.get('num_clips', 4))

@@ -1,13 +1,10 @@
-"""Clip samplers and clip transforms that record view geometry."""
+"""Clip transforms that record view geometry (the clip samplers live in
+:mod:`mmvssl.datasets.samplers`)."""
 from .base import ClipTransform, INTERPOLATIONS
-from .clip_samplers import (BaseClipSampler, ComposeClipSampler,
-                            SegmentClipSampler, SparseFrameSampler,
-                            TemporalIntervalSampler, UniformClipSampler)
 from .formatting import PackMultiView
 from .intensity import IntensityParam
-from .local_global import LocalGlobalSampler
-from .overlap import (OverlapAnchorCrop, OverlapClipSampler, OverlapCrop,
-                      spatial_overlap_rate, temporal_overlap_rate)
+from .overlap import (OverlapAnchorCrop, OverlapCrop, spatial_overlap_rate,
+                      temporal_overlap_rate)
 from .photometric import (ClipColorJitter, ClipGaussianBlur, ClipGrayscale,
                           ClipSolarize)
 from .pretext import ClipRotationJitter
@@ -18,14 +15,12 @@ from .spatial import (ClipCenterCrop, ClipFlip, ClipRandomResizedCrop,
 from .wrappers import ClipRandomApply
 
 __all__ = [
-    'INTERPOLATIONS', 'ClipTransform', 'BaseClipSampler',
-    'UniformClipSampler', 'TemporalIntervalSampler', 'SegmentClipSampler',
-    'SparseFrameSampler', 'ComposeClipSampler', 'PackMultiView',
+    'INTERPOLATIONS', 'ClipTransform', 'PackMultiView',
     'IntensityParam', 'ClipColorJitter', 'ClipGrayscale',
     'ClipGaussianBlur', 'ClipSolarize', 'ClipRandomResizedCrop',
     'ClipCenterCrop', 'ClipResize', 'ClipFlip', 'ClipRotation',
     'RandomRegionBoxes', 'SLICRegionBoxes', 'FelzenszwalbRegionBoxes',
-    'DetectorRegionBoxes', 'OverlapClipSampler', 'OverlapAnchorCrop',
-    'OverlapCrop', 'spatial_overlap_rate', 'temporal_overlap_rate',
-    'ClipRotationJitter', 'LocalGlobalSampler', 'ClipRandomApply'
+    'DetectorRegionBoxes', 'OverlapAnchorCrop', 'OverlapCrop',
+    'spatial_overlap_rate', 'temporal_overlap_rate', 'ClipRotationJitter',
+    'ClipRandomApply'
 ]

@@ -1,393 +1,44 @@
-"""STOR's spatio-temporal overlap augmentation (CSTP, Zhang et al. AAAI 2022).
+"""STOR's overlap crops (CSTP, Zhang et al. AAAI 2022), spatial step of the
+spatio-temporal overlap augmentation.
 
-Two-step sampling of a pair of clips ``clip1`` / ``clip2``:
-
-1. :class:`OverlapClipSampler` (a clip sampler, ``TASK_UTILS``) draws, once
-   per video, a temporal overlap rate ``gamma_t`` and a spatial overlap rate
-   ``gamma_s`` from their candidate lists (the labels), and one playback rate
-   shared by both clips; it places the two clips in time so that the overlap
-   duration / clip duration is ``gamma_t``.
-2. In the view pipelines, clip 1 gets the base augmentation with
-   :class:`OverlapAnchorCrop` (a ``ClipRandomResizedCrop`` whose box suits
-   every candidate rate and is positioned so that ``gamma_s`` can be
-   realised); clip 2 gets
-   :class:`OverlapCrop`, which takes a box of clip 1's size placed so that
-   the intersection area / crop area is ``gamma_s``, then the base
-   augmentation without crop and temporal jitter.
-
-The labels live in the per-video ``pretext`` dict (``metainfo['pretext']``):
-
-================================ ==============================================
-``temporal_overlap``             class id (index into ``temporal_overlaps``),
-                                 ``-1`` if the video is too short for the
-                                 drawn rate even at the slowest playback rate
-``temporal_overlap_target``      the drawn candidate ``gamma_t``
-``temporal_overlap_rate``        the realised rate (``nan`` when ``-1``)
-``temporal_overlap_candidates``  the candidate list
-``spatial_overlap``              class id, ``-1`` if no placement of clip 2
-                                 realises ``gamma_s`` (see
-                                 :class:`OverlapCrop`)
-``spatial_overlap_target``       the drawn candidate ``gamma_s``
-``spatial_overlap_rate``         the realised rate
-``spatial_overlap_candidates``   the candidate list (clip 1's crop size is
-                                 drawn so that every candidate fits)
-================================ ==============================================
-
-A label is never changed to another class: when a placement is impossible the
-clips are re-placed (another start of clip 1, another position of clip 1's
-box, another placement of clip 2); only when *no* placement exists the label
-becomes ``-1`` (ignored by the losses), so the class balance of the valid
-labels is not biased.
-
-**Rounding.** Positions are whole frames / pixels, so the realised rates
-equal the drawn ones up to rounding, and :func:`temporal_overlap_rate` /
-:func:`spatial_overlap_rate` recompute them from the two views' geometry
-records:
-
-* temporal: clip 2 is shifted by ``k = round(L * (1 - gamma_t))`` view frames
-  (``k * stride`` source frames, so the clips share ``L - k`` frames); the
-  realised rate is ``1 - k / L``, within ``1 / (2 L)`` of ``gamma_t``
-  (``L`` = clip length in frames). The candidates must map to distinct
-  shifts (checked at construction).
-* spatial: clip 2 is displaced by integer ``(dx, dy)`` with
-  ``|(w - |dx|) (h - |dy|) / (w h) - gamma_s| <= 1 / (2 min(w, h))``
-  (``w x h`` = crop size in the pixels it is cut from); such displacements
-  always exist, and one is drawn uniformly among those that keep clip 2
-  inside the frame.
+:class:`~mmvssl.datasets.samplers.OverlapClipSampler` draws the requested
+spatial overlap rate ``gamma_s`` and puts it into both views' geometry
+records (``spatial_overlap_target`` / ``spatial_overlap_candidates``). Clip
+1 gets :class:`OverlapAnchorCrop` (a ``ClipRandomResizedCrop`` whose box
+suits every candidate rate and is positioned so that ``gamma_s`` can be
+realised); clip 2 gets :class:`OverlapCrop`, which takes a box of clip 1's
+size placed so that the intersection area / crop area is ``gamma_s`` and
+records both boxes (``overlap_boxes``). The labels are derived from the
+finished records by the sampler (``OverlapClipSampler.pretext_labels``);
+the crops write nothing into the ``pretext`` dict.
 """
-import math
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-from mmvssl.registry import TASK_UTILS, TRANSFORMS
+from mmvssl.registry import TRANSFORMS
 from mmvssl.structures import source_to_view_boxes
+from mmvssl.structures.geometry import (nearest_candidate, round_half_up,
+                                        spatial_displacements,
+                                        spatial_overlap_rate,
+                                        temporal_overlap_rate, temporal_shift)
 from .base import get_clip, get_geometry
-from .clip_samplers import BaseClipSampler, _check_positive
-from .spatial import ClipRandomResizedCrop, _apply_crop
-
-#: the paper's default candidates (5 classes, Table 4's best).
-DEFAULT_OVERLAPS = (0.2, 0.4, 0.6, 0.8, 1.0)
-
-#: Table 4's candidate lists, by number of candidates (verbatim).
-TABLE4_OVERLAPS = {
-    2: (0.5, 1.0),
-    3: (0.33, 0.66, 0.99),
-    4: (0.25, 0.5, 0.75, 1.0),
-    5: (0.2, 0.4, 0.6, 0.8, 1.0),
-    6: (0.166, 0.332, 0.498, 0.664, 0.83, 1.0),
-    7: (0.143, 0.286, 0.429, 0.572, 0.715, 0.858, 1.0),
-}
+from .spatial import ClipRandomResizedCrop, apply_crop
 
 __all__ = [
-    'DEFAULT_OVERLAPS', 'TABLE4_OVERLAPS', 'temporal_overlap_rate',
+    'OverlapAnchorCrop', 'OverlapCrop', 'temporal_overlap_rate',
     'spatial_overlap_rate', 'nearest_candidate', 'temporal_shift',
-    'spatial_displacements', 'OverlapClipSampler', 'OverlapAnchorCrop',
-    'OverlapCrop'
+    'spatial_displacements'
 ]
 
 
-# ------------------------------------------------------------ recomputation
-def temporal_overlap_rate(g1: Dict, g2: Dict) -> float:
-    """Overlap duration / clip duration of two views, from their records.
-
-    A clip of ``L`` frames at stride ``r`` (``playback_rate``) shows the
-    source time ``[frame_inds[0], frame_inds[-1] + r)`` (each frame stands
-    for ``r`` source frames), i.e. ``L * r`` frames; the rate is the length
-    of the intersection of the two intervals over the length of clip 1's.
-    Frame indices are the resolved ones, so a looped (wrapped) clip does not
-    give a meaningful rate; :class:`OverlapClipSampler` never loops a clip
-    whose label is valid.
-    """
-    i1 = np.asarray(g1['frame_inds'], np.int64)
-    i2 = np.asarray(g2['frame_inds'], np.int64)
-    a1, b1 = int(i1.min()), int(i1.max()) + int(g1['playback_rate'])
-    a2, b2 = int(i2.min()), int(i2.max()) + int(g2['playback_rate'])
-    inter = max(0, min(b1, b2) - max(a1, a2))
-    return inter / float(b1 - a1)
-
-
-def spatial_overlap_rate(g1: Dict, g2: Dict) -> float:
-    """Intersection area of the two views' ``crop_box`` (source pixels) /
-    area of clip 1's box."""
-    x1, y1, x2, y2 = (float(v) for v in g1['crop_box'])
-    u1, v1, u2, v2 = (float(v) for v in g2['crop_box'])
-    iw = max(0., min(x2, u2) - max(x1, u1))
-    ih = max(0., min(y2, v2) - max(y1, v1))
-    return iw * ih / ((x2 - x1) * (y2 - y1))
-
-
-def nearest_candidate(rate: float, candidates: Sequence[float]) -> int:
-    """Index of the candidate closest to ``rate``."""
-    return int(np.argmin(np.abs(np.asarray(candidates, float) - rate)))
-
-
-def _round_half_up(x: float) -> int:
-    return int(math.floor(x + 0.5))
-
-
-def temporal_shift(clip_len: int, gamma: float) -> int:
-    """Shift (in view frames) of clip 2 for the overlap rate ``gamma``:
-    ``round(clip_len * (1 - gamma))``, clipped to ``[0, clip_len]``."""
-    return min(clip_len, max(0, _round_half_up(clip_len * (1. - gamma))))
-
-
-def spatial_displacements(w: int,
-                          h: int,
-                          gamma: float,
-                          tol: Optional[float] = None,
-                          max_dx: Optional[int] = None,
-                          max_dy: Optional[int] = None) -> np.ndarray:
-    """All integer displacement magnitudes ``(dx, dy)``, ``0 <= dx <= w``,
-    ``0 <= dy <= h`` (and ``<= max_dx`` / ``max_dy``), whose overlap
-    ``(w - dx) (h - dy) / (w h)`` is within ``tol`` (default
-    ``1 / (2 min(w, h))``) of ``gamma``; int64 ``(N, 2)``, sorted by
-    ``dx`` then ``dy``. Without the bounds it is never empty for
-    ``0 < gamma <= 1``."""
-    if tol is None:
-        tol = 0.5 / min(w, h)
-    area = float(w * h)
-    dx_hi = w - 1 if max_dx is None else min(w - 1, int(max_dx))
-    dx = np.arange(0, max(-1, dx_hi) + 1, dtype=np.int64)
-    if len(dx) == 0:
-        return np.zeros((0, 2), np.int64)
-    ow = (w - dx).astype(np.float64)  # overlap width of each row
-    eps = 1e-9
-    lo = np.ceil(h - (gamma + tol) * area / ow - eps).astype(np.int64)
-    hi = np.floor(h - (gamma - tol) * area / ow + eps).astype(np.int64)
-    dy_hi = h if max_dy is None else min(h, int(max_dy))
-    lo, hi = np.maximum(lo, 0), np.minimum(hi, dy_hi)
-    count = np.maximum(hi - lo + 1, 0)
-    rows = np.repeat(dx, count)
-    starts = np.repeat(lo, count)
-    offs = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count,
-                                              count)
-    out = np.stack([rows, starts + offs], 1)
-    rate = (w - out[:, 0]) * (h - out[:, 1]) / area  # guard the bounds
-    return out[np.abs(rate - gamma) <= tol + 1e-12]
-
-
-def _check_candidates(owner: str, what: str, values) -> Tuple[float, ...]:
-    values = tuple(float(v) for v in values)
-    if len(values) < 2 or any(not 0 < v <= 1 for v in values):
-        raise ValueError(f'{owner}: {what} must hold at least two rates in '
-                         f'(0, 1], got {values}')
-    if len(set(values)) != len(values):
-        raise ValueError(f'{owner}: {what} has duplicates: {values}')
-    return values
-
-
-# ------------------------------------------------------------------ sampler
-@TASK_UTILS.register_module()
-class OverlapClipSampler(BaseClipSampler):
-    """Temporal step of STOR's overlap augmentation (two views).
-
-    Per video: a temporal label ``i_t`` and a spatial label ``i_s`` are drawn
-    uniformly from ``temporal_overlaps`` / ``spatial_overlaps``; a playback
-    rate ``r`` (stride ``frame_interval * r``) is drawn uniformly among the
-    ``playback_rates`` for which a pair of clips at the *smallest* overlap
-    candidate fits in the video (the rate is capped by the video length, the
-    same way whatever overlap was drawn, so the two labels stay
-    independent); both clips use it. Clip 2 is shifted by
-    ``k = round(L (1 - gamma_t))`` view frames before or after clip 1 (each
-    with probability 1/2) and clip 1's start is drawn uniformly among the
-    starts that keep both clips inside the video (re-placing clip 1 instead
-    of changing the label). Only a video too short for the drawn overlap even
-    at the slowest rate gets its clips placed from frame 0 (the dataset
-    loops the frames past the end), the temporal label ``-1`` and the rate
-    ``nan``: a video of ``(L + k - 1) * frame_interval + 1`` frames (``k``
-    the shift of the smallest candidate; 29 for 16 frames and 0.2) is long
-    enough for every label.
-
-    ``playback_cap='clip'`` follows the released CSTP code instead (the
-    paper is silent): a rate ``r`` is allowed when one clip spans the video,
-    ``(L - 1) * frame_interval * r <= total_frames``, and drawn uniformly
-    among the allowed rates (on UCF101 split-1 lengths, P(1/2/4/8) =
-    .28/.28/.27/.18 with 16-frame clips, against .36/.35/.22/.07 with the
-    default cap); a temporal label that cannot be placed at that rate is
-    then *redrawn* uniformly among the labels that can (the official code
-    redraws it in a loop), so in this mode the temporal label depends on
-    the rate for short videos. Only a video shorter than a pair at overlap
-    1 gets ``-1``.
-
-    The spatial label is only drawn here (one place for both labels; the
-    crops read ``spatial_overlap_target`` from the ``pretext`` dict).
-
-    Records: ``frame_inds``, ``playback_rate`` and, with ``playback_rates``,
-    ``playback_label`` (index into ``playback_rates``; the same for both
-    clips). See the module docstring for the ``pretext`` keys.
-
-    With ``temporal_overlaps=None`` the two clips are placed independently
-    (each start uniform; each clip draws its own playback rate among those
-    that fit), i.e. the augmentation of the configurations without the
-    temporal STOR task; ``spatial_overlaps=None`` likewise makes the crops
-    independent (no spatial label).
-
-    Args:
-        clip_len (int): frames per clip. Defaults to 16.
-        frame_interval (int): base stride. Defaults to 1.
-        temporal_overlaps (Sequence[float], optional): candidate rates.
-            Defaults to ``(0.2, 0.4, 0.6, 0.8, 1.0)``.
-        spatial_overlaps (Sequence[float], optional): candidate rates.
-            Defaults to ``(0.2, 0.4, 0.6, 0.8, 1.0)``.
-        playback_rates (Sequence[int], optional): e.g. ``[1, 2, 4, 8]``.
-            Defaults to None (stride ``frame_interval``).
-        order (str): ``'random'`` (clip 2 before or after clip 1) or
-            ``'forward'`` (clip 2 never starts before clip 1). Defaults to
-            ``'random'``.
-        playback_cap (str): ``'pair'`` (a pair at the smallest overlap
-            candidate must fit; labels independent) or ``'clip'`` (the
-            released code's cap and label redraw, see above). Defaults to
-            ``'pair'``.
-    """
-
-    num_views = 2
-
-    def __init__(self,
-                 clip_len: int = 16,
-                 frame_interval: int = 1,
-                 temporal_overlaps: Optional[Sequence[float]] = (
-                     DEFAULT_OVERLAPS),
-                 spatial_overlaps: Optional[Sequence[float]] = (
-                     DEFAULT_OVERLAPS),
-                 playback_rates: Optional[Sequence[int]] = None,
-                 order: str = 'random',
-                 playback_cap: str = 'pair') -> None:
-        name = type(self).__name__
-        if playback_cap not in ('pair', 'clip'):
-            raise ValueError(f"{name}: playback_cap must be 'pair' or "
-                             f"'clip', got {playback_cap!r}")
-        self.playback_cap = playback_cap
-        _check_positive(name, clip_len=clip_len, frame_interval=frame_interval)
-        if order not in ('random', 'forward'):
-            raise ValueError(f"{name}: order must be 'random' or 'forward', "
-                             f'got {order!r}')
-        self.clip_len = int(clip_len)
-        self.frame_interval = int(frame_interval)
-        self.order = order
-        self.temporal_overlaps = None
-        if temporal_overlaps is not None:
-            self.temporal_overlaps = _check_candidates(
-                name, 'temporal_overlaps', temporal_overlaps)
-            shifts = [temporal_shift(self.clip_len, g)
-                      for g in self.temporal_overlaps]
-            if len(set(shifts)) != len(shifts):
-                raise ValueError(
-                    f'{name}: clip_len={clip_len} cannot separate the '
-                    f'temporal overlaps {self.temporal_overlaps} (frame '
-                    f'shifts {shifts}); use longer clips or fewer candidates')
-            self.shifts = shifts
-        self.spatial_overlaps = None
-        if spatial_overlaps is not None:
-            self.spatial_overlaps = _check_candidates(
-                name, 'spatial_overlaps', spatial_overlaps)
-        if playback_rates is not None:
-            playback_rates = [int(r) for r in playback_rates]
-            _check_positive(
-                name, **{f'playback_rates[{i}]': r
-                         for i, r in enumerate(playback_rates)})
-        self.playback_rates = playback_rates
-
-    # ------------------------------------------------------------ helpers
-    def _rates(self):
-        """``[(stride, label), ...]`` of the configured playback rates."""
-        if self.playback_rates is None:
-            return [(self.frame_interval, None)]
-        return [(self.frame_interval * r, i)
-                for i, r in enumerate(self.playback_rates)]
-
-    def _clip_cap(self, stride: int) -> int:
-        """Frames the released code requires for a rate:
-        ``(clip_len - 1) * stride`` (one clip's extent)."""
-        return (self.clip_len - 1) * stride
-
-    def _draw_rate(self, frames_needed) -> Tuple[int, Optional[int], bool]:
-        """Uniform among the rates whose ``frames_needed(stride)`` fits;
-        the slowest rate (and ``False``) if none does."""
-        rates = self._rates()
-        fits = [rl for rl in rates if frames_needed(rl[0]) <= self._total]
-        if fits:
-            stride, label = fits[np.random.randint(len(fits))]
-            return stride, label, True
-        stride, label = min(rates, key=lambda rl: rl[0])
-        return stride, label, False
-
-    def _record(self, start, stride, label):
-        rec = dict(
-            frame_inds=self.clip_inds(start, self.clip_len, stride),
-            playback_rate=int(stride))
-        if label is not None:
-            rec['playback_label'] = int(label)
-        return rec
-
-    # ------------------------------------------------------------- sample
-    def sample(self, total_frames: int, fps: float):
-        self._total = total_frames
-        L = self.clip_len
-        pretext = {}
-        if self.spatial_overlaps is not None:
-            i_s = int(np.random.randint(len(self.spatial_overlaps)))
-            pretext['spatial_overlap'] = i_s
-            pretext['spatial_overlap_target'] = self.spatial_overlaps[i_s]
-            pretext['spatial_overlap_candidates'] = self.spatial_overlaps
-
-        if self.temporal_overlaps is None:  # independent clips
-            records = []
-            need = (self._clip_cap if self.playback_cap == 'clip' else
-                    (lambda s: self.span(L, s)))
-            for _ in range(2):
-                stride, label, _ = self._draw_rate(need)
-                room = max(0, total_frames - self.span(L, stride))
-                start = int(np.random.randint(room + 1))
-                records.append(self._record(start, stride, label))
-            return records, pretext
-
-        i_t = int(np.random.randint(len(self.temporal_overlaps)))
-        if self.playback_cap == 'clip':
-            # the released code: the rate is capped by one clip's extent;
-            # a temporal label that does not fit at that rate is redrawn
-            stride, label, _ = self._draw_rate(self._clip_cap)
-            fits = [i for i, k in enumerate(self.shifts)
-                    if self.span(L + k, stride) <= total_frames]
-            if fits and i_t not in fits:
-                i_t = int(fits[np.random.randint(len(fits))])
-        else:
-            # the rate is capped by what the *largest* shift allows, so the
-            # playback label does not depend on the overlap label
-            stride, label, _ = self._draw_rate(
-                lambda s: self.span(L + max(self.shifts), s))
-        k = self.shifts[i_t]
-        room = total_frames - self.span(L + k, stride)
-        ok = room >= 0
-        first = int(np.random.randint(room + 1)) if ok else 0
-        later = first + k * stride
-        if self.order == 'forward' or np.random.rand() < 0.5:
-            s1, s2 = first, later  # clip 2 after clip 1
-        else:
-            s1, s2 = later, first
-        pretext['temporal_overlap'] = i_t if ok else -1
-        pretext['temporal_overlap_target'] = self.temporal_overlaps[i_t]
-        pretext['temporal_overlap_candidates'] = self.temporal_overlaps
-        pretext['temporal_overlap_rate'] = (1. - k / L) if ok else float('nan')
-        return [self._record(s1, stride, label),
-                self._record(s2, stride, label)], pretext
-
-    def __repr__(self):
-        return (f'{type(self).__name__}(clip_len={self.clip_len}, '
-                f'frame_interval={self.frame_interval}, '
-                f'temporal_overlaps={self.temporal_overlaps}, '
-                f'spatial_overlaps={self.spatial_overlaps}, '
-                f'playback_rates={self.playback_rates}, order={self.order!r}, '
-                f'playback_cap={self.playback_cap!r})')
-
-
 # -------------------------------------------------------------------- crops
-def _target(results: Dict, label_key: str) -> Optional[float]:
-    """The drawn spatial rate, or None when the spatial task is off."""
-    pretext = results.get('pretext') or {}
-    if f'{label_key}_target' not in pretext:
+def _target(geometry: Dict, label_key: str) -> Optional[float]:
+    """The requested spatial rate in a record, or None when the spatial
+    task is off."""
+    if geometry.get(f'{label_key}_target') is None:
         return None
-    return float(pretext[f'{label_key}_target'])
+    return float(geometry[f'{label_key}_target'])
 
 
 def _check_untouched(results: Dict, who: str) -> None:
@@ -406,11 +57,16 @@ def _feasible(w: int, h: int, img_w: int, img_h: int, gamma: float) -> bool:
 
 class _OverlapCrop(ClipRandomResizedCrop):
     """A ``ClipRandomResizedCrop`` whose box realises the drawn spatial
-    overlap rate ``pretext[<label_key>_target]`` when the sampler drew one
+    overlap rate ``geometry[<label_key>_target]`` when the sampler drew one
     (subclasses place the box: :meth:`overlap_box`), and is a plain random
     resized crop otherwise."""
 
     label_key: str
+
+    def requested_rate(self, results: Dict) -> Optional[float]:
+        """The rate to realise: ``<label_key>_target`` of this view's
+        record, None when the spatial task is off."""
+        return _target(get_geometry(results), self.label_key)
 
     def overlap_box(self, results: Dict, img_w: int, img_h: int,
                     gamma: float) -> Tuple[int, int, int, int]:
@@ -420,13 +76,13 @@ class _OverlapCrop(ClipRandomResizedCrop):
     def transform(self, results: Dict) -> Dict:
         imgs = get_clip(results)
         img_h, img_w = imgs.shape[1:3]
-        gamma = _target(results, self.label_key)
+        gamma = self.requested_rate(results)
         if gamma is None:
             box = self.draw_box(0, 0, img_w, img_h)
         else:
             _check_untouched(results, type(self).__name__)
             box = self.overlap_box(results, img_w, img_h, gamma)
-        _apply_crop(results, imgs, box, self.out_hw, self._interp)
+        apply_crop(results, imgs, box, self.out_hw, self._interp)
         return results
 
 
@@ -435,7 +91,8 @@ class OverlapAnchorCrop(_OverlapCrop):
     """Clip 1's multi-scale crop for STOR (a ``ClipRandomResizedCrop``).
 
     When the spatial overlap task is on (the sampler put
-    ``<label_key>_target`` and ``<label_key>_candidates`` in ``pretext``):
+    ``<label_key>_target`` and ``<label_key>_candidates`` in the view's
+    geometry record):
 
     1. the box size is drawn as ``ClipRandomResizedCrop`` draws it, again
        (up to ``max_size_attempts`` times) until *every* candidate rate can
@@ -457,13 +114,13 @@ class OverlapAnchorCrop(_OverlapCrop):
     crop whatever the candidate set; when the drawn rate cannot be realised
     from that box, the label is redrawn as the official loop does: a
     candidate and a side (quadrant) for clip 2 uniformly, until clip 2 fits
-    on that side (rate 1 always does). ``pretext[label_key]`` and
-    ``pretext[label_key + '_target']`` are updated, so :class:`OverlapCrop`
+    on that side (rate 1 always does). The record's ``<label_key>_target``
+    is updated to the redrawn rate, so :class:`OverlapCrop`
     realises the new rate. The spatial label then depends on clip 1's box
     (large boxes cannot overlap another at small rates).
 
     Args:
-        label_key (str): pretext key prefix. Defaults to
+        label_key (str): prefix of the request keys. Defaults to
             ``'spatial_overlap'``.
         max_size_attempts (int): size draws before shrinking. Defaults to
             50.
@@ -512,8 +169,9 @@ class OverlapAnchorCrop(_OverlapCrop):
         if any(self.fits_on_side(box, img_w, img_h, gamma, *sd)
                for sd in sides):
             return box
-        pretext = results['pretext']
-        cands = tuple(pretext.get(f'{self.label_key}_candidates', (gamma, )))
+        geometry = get_geometry(results)
+        cands = tuple(
+            geometry.get(f'{self.label_key}_candidates', (gamma, )))
         for _ in range(self.max_label_draws):
             i = int(np.random.randint(len(cands)))
             sd = sides[np.random.randint(4)]
@@ -521,8 +179,7 @@ class OverlapAnchorCrop(_OverlapCrop):
                 break
         else:
             i = int(np.argmax(cands))
-        pretext[self.label_key] = i
-        pretext[f'{self.label_key}_target'] = float(cands[i])
+        geometry[f'{self.label_key}_target'] = float(cands[i])
         return box
 
     def _draw_size(self, img_w, img_h, candidates) -> Tuple[int, int]:
@@ -544,8 +201,8 @@ class OverlapAnchorCrop(_OverlapCrop):
                     gamma: float) -> Tuple[int, int, int, int]:
         if self.size_mode == 'free':
             return self._free_box(results, img_w, img_h, gamma)
-        candidates = results['pretext'].get(f'{self.label_key}_candidates',
-                                            (gamma, ))
+        candidates = get_geometry(results).get(
+            f'{self.label_key}_candidates', (gamma, ))
         w, h = self._draw_size(img_w, img_h, candidates)
         d = spatial_displacements(
             w, h, gamma, max_dx=img_w - w, max_dy=img_h - h)
@@ -577,11 +234,15 @@ class OverlapCrop(_OverlapCrop):
     the frame and realise the drawn rate within ``1 / (2 min(w, h))`` (see
     :func:`spatial_displacements`), one is drawn uniformly. If none exists
     the box is placed at the in-frame displacement whose rate is closest to
-    the drawn one and ``pretext[label_key]`` becomes ``-1``. The realised
-    rate (intersection / area in cut pixels, equal to
-    :func:`spatial_overlap_rate` of the records) is written to
-    ``pretext[label_key + '_rate']``. The crop is then resized to
-    ``scale``.
+    the drawn one (the sampler's label then becomes ``-1``). The rate
+    realised is clip 1's ``<label_key>_target`` (possibly redrawn by
+    ``OverlapAnchorCrop(size_mode='free')``); it is written to this view's
+    record, and so are both boxes, in the pixels this view is cut from:
+    ``overlap_boxes`` (int64 ``(2, 4)``: clip 1's mapped box, this view's
+    box), from which ``OverlapClipSampler.pretext_labels`` derives the label
+    and the realised rate (intersection / area in cut pixels, equal to
+    :func:`spatial_overlap_rate` of the records up to rounding of a resize
+    before the crops). The crop is then resized to ``scale``.
 
     Without a drawn rate (``spatial_overlaps=None`` in the sampler) this is
     a plain ``ClipRandomResizedCrop`` (independent crops).
@@ -601,19 +262,30 @@ class OverlapCrop(_OverlapCrop):
         self.ref_view = ref_view  # the parent's region logic is not used
         self.label_key = label_key
 
+    def requested_rate(self, results: Dict) -> Optional[float]:
+        """Clip 1's ``<label_key>_target`` (what its anchor crop realised)
+        when this view's record carries a request, else None."""
+        if _target(get_geometry(results), self.label_key) is None:
+            return None
+        ref = self.ref_record(results, self.ref_view, type(self).__name__)
+        gamma = _target(ref, self.label_key)
+        if gamma is None:
+            raise KeyError(f'{type(self).__name__}: view {self.ref_view!r} '
+                           f'has no {self.label_key}_target in its record')
+        return gamma
+
     def overlap_box(self, results: Dict, img_w: int, img_h: int,
                     gamma: float) -> Tuple[int, int, int, int]:
         ref = self.ref_record(results, self.ref_view, type(self).__name__)
         rb = source_to_view_boxes(
             np.asarray(ref['crop_box'], np.float64), get_geometry(results))
-        bx, by = _round_half_up(rb[0]), _round_half_up(rb[1])
-        w = max(1, min(img_w, _round_half_up(rb[2] - rb[0])))
-        h = max(1, min(img_h, _round_half_up(rb[3] - rb[1])))
+        bx, by = round_half_up(rb[0]), round_half_up(rb[1])
+        w = max(1, min(img_w, round_half_up(rb[2] - rb[0])))
+        h = max(1, min(img_h, round_half_up(rb[3] - rb[1])))
         bx, by = min(max(0, bx), img_w - w), min(max(0, by), img_h - h)
 
         cand = spatial_displacements(w, h, gamma)
         placements = self._in_frame(cand, bx, by, w, h, img_w, img_h)
-        pretext = results['pretext']
         if len(placements) == 0:  # impossible: keep the size, flag label
             dx = np.arange(-bx, img_w - w - bx + 1)[:, None]
             dy = np.arange(-by, img_h - h - by + 1)[None, :]
@@ -621,13 +293,13 @@ class OverlapCrop(_OverlapCrop):
                          / float(w * h) - gamma)
             i, j = np.unravel_index(np.argmin(err), err.shape)
             ox, oy = int(dx[i, 0]), int(dy[0, j])
-            pretext[self.label_key] = -1
         else:
             ox, oy = placements[np.random.randint(len(placements))]
         x1, y1 = bx + int(ox), by + int(oy)
-        pretext[f'{self.label_key}_rate'] = (
-            max(0, w - abs(int(ox))) * max(0, h - abs(int(oy))) /
-            float(w * h))
+        geometry = get_geometry(results)
+        geometry[f'{self.label_key}_target'] = float(gamma)
+        geometry['overlap_boxes'] = np.array(
+            [[bx, by, bx + w, by + h], [x1, y1, x1 + w, y1 + h]], np.int64)
         return x1, y1, x1 + w, y1 + h
 
     @staticmethod

@@ -19,8 +19,12 @@ from .base import (ClipTransform, get_clip, get_geometry, get_interpolation,
                    resize_clip, set_clip, to_hw)
 
 
-def _apply_crop(results: Dict, imgs: np.ndarray, box: Sequence[int],
-                out_hw: Optional[Tuple[int, int]], interpolation: int):
+def apply_crop(results: Dict, imgs: np.ndarray, box: Sequence[int],
+               out_hw: Optional[Tuple[int, int]], interpolation: int):
+    """Cut ``box`` (``xyxy`` whole pixels of ``imgs``) from every frame,
+    resize it to ``out_hw`` (if given and different) with
+    ``interpolation``, record both in the view's geometry and store the
+    clip in ``results``; the crop step of the clip crops."""
     x1, y1, x2, y2 = (int(v) for v in box)
     geometry = get_geometry(results)
     crop_geometry(geometry, (x1, y1, x2, y2))
@@ -136,7 +140,7 @@ class ClipRandomResizedCrop(ClipTransform):
     def transform(self, results: Dict) -> Dict:
         imgs = get_clip(results)
         region = self._region(results, imgs.shape[1], imgs.shape[2])
-        _apply_crop(results, imgs, self.draw_box(*region), self.out_hw,
+        apply_crop(results, imgs, self.draw_box(*region), self.out_hw,
                     self._interp)
         return results
 
@@ -166,7 +170,7 @@ class ClipCenterCrop(ClipTransform):
                              f' than the {img_w}x{img_h} frames of '
                              f'{results.get("filename", "the clip")}')
         x, y = (img_w - w) // 2, (img_h - h) // 2
-        _apply_crop(results, imgs, (x, y, x + w, y + h), None, 0)
+        apply_crop(results, imgs, (x, y, x + w, y + h), None, 0)
         return results
 
     def __repr__(self) -> str:

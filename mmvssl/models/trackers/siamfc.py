@@ -6,7 +6,7 @@ see :mod:`.dilation`); each frame is represented by the ``2n + 1`` frames
 around it (n = 2, clamped at the ends of the video) and the centre time
 slice of the res5 feature map feeds SiamFC's cross-correlation.
 """
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -14,9 +14,9 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 from torch import Tensor, nn
 
-from mmvssl.datasets.sot import (context_size, crop_square, neighbor_indices,
-                                 read_frame)
 from mmvssl.registry import MODELS
+from mmvssl.structures.sot_crops import (context_size, crop_square,
+                                         neighbor_indices)
 from .dilation import dilate_backbone
 
 #: ConST-CL: stride 1 + dilation 2 in res4, stride 1 + dilation 4 in res5
@@ -309,18 +309,25 @@ class SiamFC(BaseModel):
         box = np.concatenate([st['center'] - st['wh'] / 2, st['wh']])
         return box
 
-    def track_video(self, frames: Union[Sequence[str], Sequence[np.ndarray]],
+    def track_video(self, frames: Sequence[np.ndarray],
                     init_box: Sequence[float]) -> np.ndarray:
-        """One-pass evaluation of a whole video: ``frames`` (paths or RGB
-        arrays), ``init_box`` the first frame's ``[x, y, w, h]``. Returns
-        ``(N, 4)`` boxes; row 0 is ``init_box`` (as OTB / GOT-10k)."""
+        """One-pass evaluation of a whole video: ``frames`` the decoded RGB
+        frames (any sequence, e.g. the datasets' lazy ``FrameSequence``;
+        each frame is taken once while it is in the window), ``init_box``
+        the first frame's ``[x, y, w, h]``. Returns ``(N, 4)`` boxes; row 0
+        is ``init_box`` (as OTB / GOT-10k)."""
         n = len(frames)
         cache = {}
 
         def get(i):
             if i not in cache:
                 f = frames[i]
-                cache[i] = read_frame(f) if isinstance(f, str) else f
+                if not isinstance(f, np.ndarray):
+                    raise TypeError(
+                        f'{type(self).__name__}.track_video takes decoded '
+                        f'frames (arrays), got {type(f).__name__} for frame '
+                        f'{i}; use mmvssl.apis.track_video for image files')
+                cache[i] = f
             return cache[i]
 
         def window(t):
@@ -337,11 +344,18 @@ class SiamFC(BaseModel):
         return boxes
 
     def predict(self, videos: List[dict]) -> List[dict]:
-        """Track every video from its first frame's ground truth."""
+        """Track every video from its first frame's ground truth; a video
+        hands its decoded ``frames`` (the tracking datasets add them)."""
         out = []
         for v in videos:
+            if 'frames' not in v:
+                raise KeyError(
+                    f'{type(self).__name__}.predict: video '
+                    f'{v.get("video_name")!r} has no decoded `frames` (keys '
+                    f'{sorted(v)}); load it with OTB2015Dataset / '
+                    'GOT10kDataset or mmvssl.apis.track_video')
             gt = np.asarray(v['gt_bboxes'], dtype=np.float64)
-            pred = self.track_video(v['frame_paths'], gt[0])
+            pred = self.track_video(v['frames'], gt[0])
             gt_eval = gt.copy()
             if 'valid' in v:
                 gt_eval[~np.asarray(v['valid'], bool)] = np.nan

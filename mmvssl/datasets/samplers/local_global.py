@@ -7,8 +7,6 @@ video, we do not perform temporal cropping, but uniformly sample 16 frames.
 For local clips, we constrain the central frame to respectively locate in
 the timespan [0, 0.25], [0.25, 0.5], [0.5, 0.75], [0.75, 1.0]").
 """
-from typing import Dict, Optional
-
 import numpy as np
 
 from mmvssl.registry import TASK_UTILS
@@ -32,10 +30,9 @@ class LocalGlobalSampler(BaseClipSampler):
       segment ``k`` of ``K``, shifted only when the clip would leave the
       video); its record gets ``segment=k``.
 
-    Forcing intensity levels: when :attr:`forced_levels` is a dict (set by
-    :class:`LocalGlobalVideoDataset` for the sample being loaded), every
-    record carries ``levels=forced_levels``, so the levelled colour / blur
-    transforms of all views of that video use those levels.
+    Intensity levels are not the sampler's business: a requested level is
+    passed explicitly to the dataset (``LocalGlobalVideoDataset[idx,
+    levels]``), which puts it into every view's ``requested_levels``.
 
     Args:
         num_frames (int): frames of the global video. Defaults to 16.
@@ -58,7 +55,6 @@ class LocalGlobalSampler(BaseClipSampler):
         self.num_frames = num_frames
         self.num_clips = num_clips
         self.num_views = 1 + num_clips
-        self.forced_levels: Optional[Dict[str, int]] = None
 
     @staticmethod
     def segment_spans(total_frames: int, num_frames: int) -> np.ndarray:
@@ -72,11 +68,7 @@ class LocalGlobalSampler(BaseClipSampler):
         glob = dict(self.global_sampler(total_frames, fps)[0])
         glob['frame_spans'] = self.segment_spans(total_frames,
                                                  len(glob['frame_inds']))
-        records = [glob] + list(self.local_sampler(total_frames, fps))
-        if self.forced_levels is not None:
-            for r in records:
-                r['levels'] = dict(self.forced_levels)
-        return records
+        return [glob] + list(self.local_sampler(total_frames, fps))
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(global={self.global_sampler}, '

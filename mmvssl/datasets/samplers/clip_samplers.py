@@ -5,13 +5,16 @@ A clip sampler is registered in ``TASK_UTILS`` and built by
 interface (see :class:`BaseClipSampler`) is one call per video::
 
     records = sampler(total_frames, fps)          # list, one dict per view
-    # or
-    records, pretext = sampler(total_frames, fps) # plus video-level labels
+    # once every view is cut from the frames:
+    pretext = sampler.pretext_labels(geometries)  # video-level labels
 
 Each record holds ``frame_inds`` (int, one per view frame) and
 ``playback_rate`` (source frames between consecutive view frames); any other
-key (e.g. ``playback_label``, ``segment``, forced ``levels``) is copied into
-the view's geometry record. Indices may run past the end of a video that is
+key (e.g. ``playback_label``, ``segment``, requested ``levels``, STOR's
+requested overlap rates) is copied into the view's geometry record. Labels
+that depend on what the view pipelines did (STOR's overlap rates) are
+derived from the finished records by :meth:`BaseClipSampler.pretext_labels`,
+never passed to the transforms through a side channel. Indices may run past the end of a video that is
 too short for the clip; the dataset then loops or pads them
 (``short_video``) so samplers never need to. Randomness uses ``np.random``.
 
@@ -47,6 +50,12 @@ class BaseClipSampler:
     def sample(self, total_frames: int, fps: float):
         raise NotImplementedError
 
+    def pretext_labels(self, geometries: Sequence[Dict]) -> Dict:
+        """Video-level labels derived from the views' finished geometry
+        records (config order), called by the dataset once every view is
+        cut; they become the data sample's ``pretext``. None by default."""
+        return {}
+
     @staticmethod
     def clip_inds(start: int, clip_len: int, stride: int) -> np.ndarray:
         """``clip_len`` indices from ``start`` every ``stride`` frames."""
@@ -58,7 +67,9 @@ class BaseClipSampler:
         return (clip_len - 1) * stride + 1
 
 
-def _check_positive(owner, **kwargs):
+def check_positive(owner: str, **kwargs) -> None:
+    """Raise ``ValueError`` naming ``owner`` and the argument unless every
+    keyword value is a positive int."""
     for k, v in kwargs.items():
         if int(v) != v or v < 1:
             raise ValueError(f'{owner}: {k} must be a positive int, got {v!r}')
@@ -73,7 +84,7 @@ class _PlaybackMixin:
     def _init_rates(self, playback_rates):
         if playback_rates is not None:
             playback_rates = [int(r) for r in playback_rates]
-            _check_positive(
+            check_positive(
                 type(self).__name__, **{
                     f'playback_rates[{i}]': r
                     for i, r in enumerate(playback_rates)
@@ -123,7 +134,7 @@ class _PerClipSampler(BaseClipSampler, _PlaybackMixin):
                  num_clips: int = 1,
                  test_mode: bool = False,
                  playback_rates: Optional[Sequence[int]] = None) -> None:
-        _check_positive(
+        check_positive(
             type(self).__name__,
             clip_len=clip_len,
             frame_interval=frame_interval,
@@ -249,7 +260,7 @@ class TemporalIntervalSampler(BaseClipSampler, _PlaybackMixin):
                  interval_step: Optional[int] = None) -> None:
         if interval_step is None:
             interval_step = frame_interval
-        _check_positive(
+        check_positive(
             type(self).__name__,
             clip_len=clip_len,
             frame_interval=frame_interval,
@@ -357,7 +368,7 @@ class SparseFrameSampler(BaseClipSampler):
     """
 
     def __init__(self, num_frames: int = 16, test_mode: bool = False) -> None:
-        _check_positive(type(self).__name__, num_frames=num_frames)
+        check_positive(type(self).__name__, num_frames=num_frames)
         self.num_frames = num_frames
         self.test_mode = test_mode
 
