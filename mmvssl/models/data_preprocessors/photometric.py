@@ -66,40 +66,45 @@ def _rgb_to_hsv(x):
 
 
 def _hsv_to_rgb(h, s, v):
-    """OpenCV's float HSV -> RGB."""
-    h = torch.remainder(h * (6. / 360.), 6.)
-    sector = torch.floor(h)
-    f = h - sector
-    sector = sector.long().clamp_(0, 5)
-    p = v * (1. - s)
-    q = v * (1. - s * f)
-    t = v * (1. - s * (1. - f))
-    #      sector:  0  1  2  3  4  5
-    r = torch.stack([v, q, p, p, t, v], 1)
-    g = torch.stack([t, v, v, q, p, p], 1)
-    b = torch.stack([p, p, t, v, v, q], 1)
-    idx = sector.unsqueeze(1)
-    out = torch.cat([c.gather(1, idx) for c in (r, g, b)], 1)
-    return torch.where((s == 0).unsqueeze(1),
-                       v.unsqueeze(1).expand_as(out), out)
+    """HSV (H in degrees) -> RGB, ``c = v - v s clamp(min(k, 4 - k), 0, 1)``
+    with ``k = (n + H / 60) mod 6`` and ``n = 5, 3, 1`` for R, G, B: OpenCV's
+    six sectors in closed form (equal up to float rounding)."""
+    h6 = h * (1. / 60.)
+    vs = v * s
+    out = []
+    for n in (5., 3., 1.):
+        k = torch.remainder(h6 + n, 6.)
+        out.append(v - vs * torch.minimum(k, 4. - k).clamp_(0., 1.))
+    return torch.stack(out, 1)
 
 
 def _jitter_step(x, name, value):
     """One colour-jitter step on float ``(N, 3, T, H, W)`` with per-sample
     ``value`` ``(N, 1, 1, 1, 1)``."""
     if name == 'brightness':
-        x = x * value
+        x.mul_(value)
     elif name == 'contrast':
         mean = _gray_float(x).mean(dim=(1, 2, 3, 4), keepdim=True)
-        x = x * value + (1. - value) * mean
+        x.mul_(value).add_((1. - value) * mean)
     elif name == 'saturation':
-        x = x * value + (1. - value) * _gray_float(x)
+        gray = _gray_float(x)
+        x.mul_(value).add_((1. - value) * gray)
     elif name == 'hue':
         h, s, v = _rgb_to_hsv(x * (1. / 255.))
         x = _hsv_to_rgb(h + value.view(-1, 1, 1, 1) * 360., s, v) * 255.
     else:
         raise ValueError(f'unknown colour-jitter step {name!r}')
     return x.clamp_(0., 255.)
+
+
+def _on_subset(x, sel, fn):
+    """``fn`` on samples ``sel`` of ``x`` (in place on ``x`` when ``sel`` is
+    all of them, else through a gathered copy)."""
+    if len(sel) == x.shape[0]:
+        return fn(x)
+    idx = torch.tensor(sel, device=x.device)
+    x[idx] = fn(x[idx])
+    return x
 
 
 def _color_jitter(x, ops):
@@ -115,9 +120,9 @@ def _color_jitter(x, ops):
             value = torch.tensor([float(steps[i][k][1]) for i in sel],
                                  dtype=x.dtype,
                                  device=x.device).view(-1, 1, 1, 1, 1)
-            idx = torch.tensor(sel, device=x.device)
-            x[idx] = _jitter_step(x[idx], name, value)
-    return torch.round(x)
+            x = _on_subset(x, sel,
+                           lambda sub: _jitter_step(sub, name, value))
+    return x.round_()
 
 
 def _grayscale(x, ops):
@@ -126,7 +131,7 @@ def _grayscale(x, ops):
     gray = torch.floor(
         (x[:, 0:1] * w[0] + x[:, 1:2] * w[1] + x[:, 2:3] * w[2] + 16384.) /
         32768.)
-    return gray.expand_as(x).clone()
+    return x.copy_(gray.expand_as(x))
 
 
 def _blur_kernel(k: int, sigma: float, bits: int = 8) -> List[int]:
@@ -209,8 +214,8 @@ def apply_photometric(batch: torch.Tensor,
     if batch.dim() != 5 or batch.shape[1] != 3:
         raise ValueError('photometric operations need (B, 3, T, H, W) RGB '
                          f'batches, got {tuple(batch.shape)}')
-    x = batch if batch.is_floating_point() else batch.float()
-    x = x.clone()
+    # the operations work in place on this copy
+    x = batch.clone() if batch.is_floating_point() else batch.float()
     for r in range(max((len(o) for o in ops), default=0)):
         by_type: Dict[str, List[int]] = {}
         for i, o in enumerate(ops):
@@ -220,6 +225,7 @@ def apply_photometric(batch: torch.Tensor,
             if kind not in PHOTOMETRIC_OPS:
                 raise ValueError(f'unknown photometric operation {kind!r}; '
                                  f'known: {sorted(PHOTOMETRIC_OPS)}')
-            idx = torch.tensor(sel, device=x.device)
-            x[idx] = PHOTOMETRIC_OPS[kind](x[idx], [ops[i][r] for i in sel])
+            fn = PHOTOMETRIC_OPS[kind]
+            args = [ops[i][r] for i in sel]
+            x = _on_subset(x, sel, lambda sub: fn(sub, args))
     return x
