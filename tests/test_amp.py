@@ -16,7 +16,7 @@ from mmvssl.engine.optimizers import (AutocastOptimWrapper,
                                       amp_optim_wrapper_cfg)
 from mmvssl.models.losses import (donsker_varadhan, info_nce, nt_xent,
                                   queue_info_nce, region_info_nce,
-                                  soft_region_contrast)
+                                  soft_info_nce)
 from mmvssl.models.utils.precision import float32_island
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -144,7 +144,7 @@ ISLANDS = {
     'region_info_nce': lambda: region_info_nce(
         _bf16(3, 4, 16), _bf16(3, 5, 16, seed=1),
         torch.zeros(3, 4, dtype=torch.long), 0.2, gather=False)['loss'],
-    'soft_region_contrast': lambda: soft_region_contrast(
+    'soft_info_nce': lambda: soft_info_nce(
         _bf16(3, 4, 16), _bf16(3, 5, 16, seed=1),
         torch.full((3, 4, 5), 0.2), 0.1, gather=False)['loss'],
     'queue_info_nce': lambda: queue_info_nce(

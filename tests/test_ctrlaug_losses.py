@@ -7,18 +7,18 @@ import torch.nn.functional as F
 from mmengine.registry import DefaultScope
 
 import mmvssl  # noqa: F401
-from mmvssl.models.heads.ctrlaug_heads import (GRUMLPOrderHead, GRUOrderHead,
+from mmvssl.models.heads.ctrlaug_heads import (ClipOrderHead,
+                                               GRUMLPOrderHead, GRUOrderHead,
+                                               LocalGlobalNCEHead,
                                                MINEEstimator, MLPOrderHead,
+                                               TemporalDependencyHead,
                                                VCOPHead, permutations)
 from mmvssl.models.losses import info_nce
-from mmvssl.models.losses.ctrlaug_losses import (ClipOrderLoss,
-                                                 LocalGlobalBatch,
-                                                 LocalGlobalNCELoss,
-                                                 TemporalDependencyLoss,
-                                                 donsker_varadhan,
-                                                 grad_reverse,
-                                                 soft_region_contrast)
+from mmvssl.models.losses.contrastive import soft_info_nce
+from mmvssl.models.losses.mutual_information import (donsker_varadhan,
+                                                      grad_reverse)
 from mmvssl.registry import MODELS
+from mmvssl.structures import LocalGlobalBatch
 
 
 def build(cfg):
@@ -38,7 +38,7 @@ def test_soft_loss_equals_info_nce_for_one_hot_targets():
     pos = torch.randint(0, NV, (B, Q),
                         generator=torch.Generator().manual_seed(3))
     S = F.one_hot(pos, NV).double()
-    out = soft_region_contrast(q, k, S, temperature=0.2, gather=False)
+    out = soft_info_nce(q, k, S, temperature=0.2, gather=False)
     ref = info_nce(q.reshape(B * Q, D), k.reshape(B * NV, D),
                    (pos + torch.arange(B)[:, None] * NV).reshape(-1), 0.2)
     assert out['loss'].item() == pytest.approx(ref.mean().item(), rel=1e-6)
@@ -50,15 +50,15 @@ def test_soft_loss_renormalises_and_masks_uncovered_rows():
     q, k = unit(B, Q, D, seed=4), unit(B, NV, D, seed=5)
     S = torch.rand(B, Q, NV, generator=torch.Generator().manual_seed(6))
     S = S / S.sum(-1, keepdim=True)
-    full = soft_region_contrast(q, k, S, 0.1, gather=False)
+    full = soft_info_nce(q, k, S, 0.1, gather=False)
     # scaling rows by coverage >= min_coverage changes nothing
-    half = soft_region_contrast(q, k, S * 0.6, 0.1, gather=False)
+    half = soft_info_nce(q, k, S * 0.6, 0.1, gather=False)
     assert half['loss'].item() == pytest.approx(full['loss'].item(),
                                                 rel=1e-6)
     # a row covered less than min_coverage is left out
     S2 = S.clone()
     S2[0, 0] *= 0.2
-    masked = soft_region_contrast(q, k, S2, 0.1, gather=False)
+    masked = soft_info_nce(q, k, S2, 0.1, gather=False)
     assert masked['num_queries'] == B * Q - 1
     # the same as dropping that query by hand
     keep = torch.ones(B, Q, dtype=torch.bool)
@@ -78,7 +78,7 @@ def test_soft_loss_gradient_is_p_minus_target():
     q = unit(B, Q, D, seed=7).requires_grad_()
     k = unit(B, NV, D, seed=8)
     S = torch.tensor([[0.7, 0.3, 0.0], [0.0, 0.0, 1.0]]).expand(B, Q, NV)
-    soft_region_contrast(q, k, S, tau, gather=False)['loss'].backward()
+    soft_info_nce(q, k, S, tau, gather=False)['loss'].backward()
     keys = k.reshape(B * NV, D)
     with torch.no_grad():
         p = torch.softmax(q @ keys.t() / tau, dim=-1)  # (B, Q, B NV)
@@ -179,10 +179,10 @@ def test_low_level_mi_loss_pairs_and_gradients():
     B, K, C = 6, 2, 8
     clips = torch.randn(B, K, C, requires_grad=True)
     video = torch.randn(B, C, requires_grad=True)
-    loss = build(dict(type='LowLevelMILoss', gather_distributed=False,
+    loss = build(dict(type='LowLevelMIHead', gather_distributed=False,
                       estimator=dict(type='MINEEstimator', in_channels=C,
                                      hid_channels=16)))
-    out = loss(_batch(clips, video, levels=[0, 0, 1, 1, 2, 3]))
+    out = loss.loss(_batch(clips, video, levels=[0, 0, 1, 1, 2, 3]))
     assert set(out) == {'loss_adv', 'loss_lg', 'levels', 'local_global',
                         'joint_pairs'}
     assert out['joint_pairs'] == 4  # (0,1), (1,0), (2,3), (3,2)
@@ -190,12 +190,12 @@ def test_low_level_mi_loss_pairs_and_gradients():
     (out['loss_adv'] + out['loss_lg']).backward()
     assert clips.grad.abs().sum() > 0 and video.grad.abs().sum() > 0
     # no shared level in the batch: the estimator term is zero
-    out = loss(_batch(clips, video, levels=list(range(B))))
+    out = loss.loss(_batch(clips, video, levels=list(range(B))))
     assert out['joint_pairs'] == 0 and out['loss_adv'].item() == 0
     with pytest.raises(KeyError, match='lack'):
         b = _batch(clips, video)
         b.video_records[0]['levels'] = {}
-        loss(b)
+        loss.loss(b)
 
 
 # ------------------------------------------------ temporal dependency
@@ -217,15 +217,15 @@ def ordered_features(B, K, C, seed):
 def test_temporal_order_head_separates_ordered_from_shuffled(head):
     torch.manual_seed(0)
     K, C = 3, 16
-    loss = build(dict(type='TemporalDependencyLoss', head=head))
+    loss = build(dict(type='TemporalDependencyHead', head=head))
     opt = torch.optim.Adam(loss.parameters(), lr=1e-2)
     for step in range(120):
-        out = loss(_batch(*ordered_features(64, K, C, step)))
+        out = loss.loss(_batch(*ordered_features(64, K, C, step)))
         opt.zero_grad()
         out['loss'].backward()
         opt.step()
     with torch.no_grad():
-        out = loss(_batch(*ordered_features(256, K, C, 10_000)))
+        out = loss.loss(_batch(*ordered_features(256, K, C, 10_000)))
         clips, video = ordered_features(256, K, C, 10_000)
         ordered = loss.head(clips, video)
         perms = permutations(K)[1:]
@@ -243,16 +243,16 @@ def test_vcop_and_nce_objectives():
     clips, video = ordered_features(B, K, C, 0)
     head = VCOPHead(C, num_clips=K, hid_channels=32)
     assert head.num_orders == 6 and head(clips).shape == (B, 6)
-    vcop = ClipOrderLoss(dict(type='VCOPHead', in_channels=C, num_clips=K,
+    vcop = ClipOrderHead(dict(type='VCOPHead', in_channels=C, num_clips=K,
                               hid_channels=32))
-    out = vcop(_batch(clips, video))
+    out = vcop.loss(_batch(clips, video))
     assert out['loss'] > 0 and 0 <= out['acc'] <= 1
-    nce = LocalGlobalNCELoss(temperature=0.1, gather_distributed=False)
-    out = nce(_batch(clips, video))
+    nce = LocalGlobalNCEHead(temperature=0.1, gather_distributed=False)
+    out = nce.loss(_batch(clips, video))
     assert out['loss'] > 0
     assert isinstance(GRUOrderHead(C), GRUOrderHead)
     assert isinstance(MLPOrderHead(C, K), MLPOrderHead)
     assert isinstance(GRUMLPOrderHead(C), GRUMLPOrderHead)
-    td = TemporalDependencyLoss(dict(type='GRUOrderHead', in_channels=C),
+    td = TemporalDependencyHead(dict(type='GRUOrderHead', in_channels=C),
                                 num_orders=4)
-    assert td(_batch(clips, video))['loss'].requires_grad
+    assert td.loss(_batch(clips, video))['loss'].requires_grad

@@ -100,12 +100,12 @@ def pipelines(size):
 
 def model_cfg(**objectives):
     obj = dict(
-        rc=dict(type='SoftRegionContrastLoss', temperature=0.1,
+        rc=dict(type='SoftRegionContrastHead', temperature=0.1,
                 gather_distributed=False),
-        mi=dict(type='LowLevelMILoss', gather_distributed=False,
+        mi=dict(type='LowLevelMIHead', gather_distributed=False,
                 estimator=dict(type='MINEEstimator', in_channels=64,
                                hid_channels=32)),
-        td=dict(type='TemporalDependencyLoss',
+        td=dict(type='TemporalDependencyHead',
                 head=dict(type='GRUOrderHead', in_channels=64)))
     obj.update(objectives)
     return dict(
@@ -169,7 +169,7 @@ def test_loss_keys_and_composition(loader, monkeypatch):
     calls = []
     monkeypatch.setattr(mod, 'tube_correspondence',
                         lambda *a, **k: calls.append(1))
-    model = build(model_cfg(rc=None, nce=dict(type='LocalGlobalNCELoss',
+    model = build(model_cfg(rc=None, nce=dict(type='LocalGlobalNCEHead',
                                               gather_distributed=False)))
     losses = model(**model.data_preprocessor(data, True), mode='loss')
     assert not calls and 'loss_rc' not in losses and 'loss_nce' in losses

@@ -12,11 +12,12 @@ from mmengine.registry import DefaultScope
 
 import mmvssl  # noqa: F401
 from mmvssl.engine.hooks.momentum_update_hook import MomentumUpdateHook
-from mmvssl.models.heads import batch_shuffle, batch_unshuffle, pool_feature
+from mmvssl.models.heads import batch_shuffle, batch_unshuffle
 from mmvssl.models.losses import (negative_cosine, normalized_mse, nt_xent,
                                   queue_info_nce)
 from mmvssl.models.utils import (MomentumTarget, cosine_momentum,
                                  momentum_update)
+from mmvssl.ops import pool_feature
 from mmvssl.registry import MODELS
 
 C, D, B = 16, 8, 4
@@ -152,7 +153,7 @@ def test_simclr_head_is_nt_xent_of_the_projections():
     head, backbone = head_with_backbone('simclr')
     views = inputs()
     feats = feats_of(backbone, views)
-    out = head.loss(feats, views, backbone)
+    out = head.loss(feats, None, views=views, backbone=backbone)
     z1, z2 = head.project(feats)
     ref = nt_xent(F.normalize(z1, dim=1), F.normalize(z2, dim=1), 0.5)
     assert out['loss'].item() == pytest.approx(ref['loss'].item(), rel=1e-5)
@@ -189,7 +190,8 @@ def test_moco_loss_uses_momentum_keys_and_the_queue():
     backbone.train()
     views = inputs()
     queue0 = head.queue.clone()
-    out = head.loss(feats_of(backbone, views), views, backbone)
+    out = head.loss(feats_of(backbone, views), None, views=views,
+                    backbone=backbone)
     out['loss'].backward()  # the in-place enqueue does not break backward
     assert backbone.conv1.conv.weight.grad is not None
     # first update: the key encoder is an exact copy of the online one
@@ -211,14 +213,16 @@ def test_moco_loss_uses_momentum_keys_and_the_queue():
         for p in backbone.parameters():
             p.add_(1.)
     before = [q.clone() for q in head.target[0].parameters()]
-    head.loss(feats_of(backbone, views), views, backbone)
+    head.loss(feats_of(backbone, views), None, views=views,
+              backbone=backbone)
     for p, q, q0 in zip(backbone.parameters(), head.target[0].parameters(),
                         before):
         torch.testing.assert_close(q, 0.9 * q0 + 0.1 * p)
     # evaluation mode: no update, no enqueue
     head.eval()
     ptr = int(head.queue_ptr)
-    head.loss(feats_of(backbone, views), views, backbone)
+    head.loss(feats_of(backbone, views), None, views=views,
+              backbone=backbone)
     assert int(head.queue_ptr) == ptr
 
 
@@ -228,7 +232,7 @@ def test_byol_loss_by_hand():
     backbone.eval()
     views = inputs()
     feats = feats_of(backbone, views)
-    out = head.loss(feats, views, backbone)
+    out = head.loss(feats, None, views=views, backbone=backbone)
     # the target is the construction-time copy (eval: no update)
     p1 = head.predictor(head.projector(feats[0]))
     p2 = head.predictor(head.projector(feats[1]))
@@ -251,7 +255,7 @@ def test_simsiam_loss_by_hand_with_stop_gradient():
     views = inputs()
     feats = [f.detach().requires_grad_(True)
              for f in feats_of(backbone, views)]
-    out = head.loss(feats, views, backbone)
+    out = head.loss(feats, None, views=views, backbone=backbone)
     z1, z2 = (head.projector(f) for f in feats)
     p1, p2 = head.predictor(z1), head.predictor(z2)
     d12 = -F.cosine_similarity(p1, z2).mean()
@@ -272,7 +276,7 @@ def test_momentum_heads_need_build_target():
     head = build(HEADS['byol'])
     views = inputs()
     with pytest.raises(RuntimeError, match='build_target'):
-        head.loss([torch.randn(B, C)] * 2, views, None)
+        head.loss([torch.randn(B, C)] * 2, None, views=views)
 
 
 # --------------------------------------------------------- baselines

@@ -8,41 +8,39 @@ from mmengine.dist import collect_results
 from mmengine.model import is_model_wrapper
 from torch import Tensor, nn
 
+from mmvssl.ops import pool_feature, select_feature
+
 EXTRACT_MODES = ('predict', 'extract_feat')
 
 
 def _select(feat: Any) -> Tensor:
-    """One tensor out of a model's features: the first of a list / tuple
-    (first view, or ``Recognizer3D.extract_feat``'s ``(feats, kwargs)``),
-    the ``'global'`` entry (else the first value) of a dict."""
-    if isinstance(feat, (list, tuple)):
+    """The backbone output of the first view in what a model's
+    ``extract_feat`` returns: the first element of a list / tuple (the
+    first view of an mmvssl algorithm, or ``Recognizer3D.extract_feat``'s
+    ``(feats, kwargs)``), then :func:`mmvssl.ops.select_feature` (the
+    ``'global'`` entry of a dict, the deepest of several stage outputs)."""
+    while isinstance(feat, (list, tuple)):
         if not feat:
             raise ValueError('the model returned no features')
-        return _select(feat[0])
-    if isinstance(feat, dict):
-        if not feat:
-            raise ValueError('the model returned no features')
-        return _select(feat['global'] if 'global' in feat else next(
-            iter(feat.values())))
-    if not isinstance(feat, Tensor):
-        raise TypeError('features must be tensors (or lists / dicts of '
-                        f'them), got {type(feat).__name__}')
-    return feat
+        feat = feat[0]
+    if isinstance(feat, dict) and not feat:
+        raise ValueError('the model returned no features')
+    return select_feature(feat)
 
 
 def pool_features(feat: Any, batch_size: Optional[int] = None) -> Tensor:
     """Global-average-pooled, L2-normalised ``(B, C)`` features.
 
     ``feat`` is what ``extract_feat`` returns (see :func:`_select`); every
-    dimension after the channel one is averaged. When the model folded
+    dimension after the channel one is averaged
+    (:func:`mmvssl.ops.pool_feature`, the pooling helper of the heads and
+    algorithms too). When the model folded
     several clips / crops of each video into the batch (``B * N`` rows for
     ``batch_size=B``), the ``N`` normalised clip features of a video are
     averaged and normalised again.
     """
-    x = _select(feat).float()
-    if x.dim() > 2:
-        x = x.flatten(2).mean(dim=2)
-    elif x.dim() == 1:
+    x = pool_feature(_select(feat).float())
+    if x.dim() == 1:
         x = x[None]
     x = F.normalize(x, dim=1)
     if batch_size is not None and x.shape[0] != batch_size:

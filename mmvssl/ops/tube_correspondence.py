@@ -43,9 +43,9 @@ Row sums: ``sum_j S(i, j)`` is the fraction of tube ``i`` inside the key view
 (``coverage``). It is 1 when the clip lies inside the global view (the
 local crops of :class:`ClipRandomResizedCrop` with ``ref_view`` and the
 global ``frame_spans`` guarantee it) and smaller otherwise; what a loss does
-with such rows is the loss's choice (see ``soft_region_contrast``).
+with such rows is the loss's choice (see ``soft_info_nce``).
 """
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -55,8 +55,7 @@ from mmvssl.structures import view_to_source_points
 
 __all__ = [
     'frame_spans', 'cell_membership', 'view_corners', 'cell_boundaries',
-    'correspondence_factors', 'tube_correspondence', 'combine_factors',
-    'records_by_view'
+    'correspondence_factors', 'tube_correspondence', 'combine_factors'
 ]
 
 Grid = Tuple[int, int, int]
@@ -253,25 +252,3 @@ def tube_correspondence(query_records: Sequence[Sequence[Dict]],
         return torch.from_numpy(np.ascontiguousarray(s)).to(dtype)
     factors = [f.to(device=device, dtype=dtype) for f in factors]
     return combine_factors(*factors)
-
-
-def records_by_view(data_samples: Sequence, names: Sequence[str]
-                    ) -> List[List[Dict]]:
-    """Per data sample, the geometry records of the views ``names`` (looked
-    up by name in ``metainfo['view_names']``)."""
-    out = []
-    for i, ds in enumerate(data_samples):
-        meta = ds.metainfo
-        geoms = meta.get('geometry')
-        if geoms is None:
-            raise KeyError(f'data sample {i} has no geometry records '
-                           "(metainfo['geometry']); use mmvssl's multi-view "
-                           'dataset')
-        view_names = list(meta.get('view_names') or
-                          [g.get('name') for g in geoms])
-        try:
-            out.append([geoms[view_names.index(n)] for n in names])
-        except ValueError:
-            raise KeyError(f'data sample {i} has views {view_names}, '
-                           f'expected {list(names)}') from None
-    return out

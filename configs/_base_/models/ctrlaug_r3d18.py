@@ -21,10 +21,10 @@ model = dict(
     global_view='global',
     global_stride_mode='dense',
     objectives=dict(
-        rc=dict(type='SoftRegionContrastLoss', temperature=0.1,
+        rc=dict(type='SoftRegionContrastHead', temperature=0.1,
                 min_coverage=0.5),
         mi=dict(
-            type='LowLevelMILoss',
+            type='LowLevelMIHead',
             estimator=dict(
                 type='MINEEstimator',
                 in_channels=feat_channels,
@@ -32,7 +32,7 @@ model = dict(
             level_keys=('color_jitter', 'blur'),
             grl_coeff=1.0),
         td=dict(
-            type='TemporalDependencyLoss',
+            type='TemporalDependencyHead',
             head=dict(
                 type='GRUOrderHead', in_channels=feat_channels,
                 temperature=0.1))),

@@ -4,4 +4,4 @@ _base_ = ['../r3d18_ucf101_150e.py']
 
 model = dict(
     objectives=dict(
-        rc=None, nce=dict(type='LocalGlobalNCELoss', temperature=0.1)))
+        rc=None, nce=dict(type='LocalGlobalNCEHead', temperature=0.1)))

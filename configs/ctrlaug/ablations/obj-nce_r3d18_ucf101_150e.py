@@ -5,4 +5,4 @@ _base_ = ['../r3d18_ucf101_150e.py']
 model = dict(
     objectives=dict(
         rc=None, mi=None, td=None,
-        nce=dict(type='LocalGlobalNCELoss', temperature=0.1)))
+        nce=dict(type='LocalGlobalNCEHead', temperature=0.1)))

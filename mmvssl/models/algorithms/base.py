@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 from torch import Tensor
 
+from mmvssl.ops import pool_feature, select_feature
 from mmvssl.registry import MODELS
 
 Views = Union[Tensor, Sequence[Tensor]]
@@ -18,6 +19,12 @@ class BaseSSLAlgorithm(BaseModel):
     mode)`` dispatches ``mode`` to :meth:`loss` (training: a dict of losses
     and logging values), :meth:`predict` (features stored in the data
     samples) or :meth:`_forward` (``'tensor'``: raw backbone outputs).
+
+    Heads are called one way (``docs/architecture.md``): every head with a
+    loss has ``head.loss(feats, data_samples, **kwargs) -> dict``
+    (mmaction2's ``BaseHead.loss`` signature); the keys starting with
+    ``loss`` are losses, the others logging values, and the algorithm names
+    them with :meth:`collect_losses`.
 
     Args:
         backbone (dict): backbone config.
@@ -91,8 +98,31 @@ class BaseSSLAlgorithm(BaseModel):
 
     @staticmethod
     def global_feature(feat) -> Tensor:
-        """The video-level feature map of one backbone output."""
-        return feat['global'] if isinstance(feat, dict) else feat
+        """The video-level feature map of one backbone output
+        (:func:`mmvssl.ops.select_feature`)."""
+        return select_feature(feat)
+
+    @staticmethod
+    def collect_losses(losses: Dict,
+                       name: str,
+                       out: Dict,
+                       weight: Optional[float] = None,
+                       name_first: bool = False) -> Dict:
+        """Add the output dict ``out`` of head ``name`` to ``losses``.
+
+        ``loss`` becomes ``loss_<name>`` and ``loss_<x>`` becomes
+        ``loss_<name>_<x>`` (multiplied by ``weight`` when given); any other
+        key ``k`` becomes ``<k>_<name>`` (``<name>_<k>`` with
+        ``name_first``, the controllable-augmentation logs).
+        """
+        for key, value in out.items():
+            if key.startswith('loss'):
+                losses[f'loss_{name}{key[4:]}'] = \
+                    value if weight is None else weight * value
+            else:
+                losses[f'{name}_{key}' if name_first else f'{key}_{name}'] = \
+                    value
+        return losses
 
     def _forward(self, inputs: Views, data_samples=None):
         feats = self.extract_feat(inputs)
@@ -103,8 +133,7 @@ class BaseSSLAlgorithm(BaseModel):
         first view as ``data_sample.feats`` (for kNN / retrieval monitors).
         Returns the data samples (or the features if none are given)."""
         view = self._as_views(inputs)[0]
-        feat = self.global_feature(self.extract_feat(view)[0])
-        feat = F.normalize(feat.flatten(2).mean(dim=2), dim=1)
+        feat = F.normalize(pool_feature(self.extract_feat(view)[0]), dim=1)
         if data_samples is None:
             return feat
         for ds, f in zip(data_samples, feat):

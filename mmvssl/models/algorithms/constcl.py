@@ -1,67 +1,19 @@
 """ConST-CL: contextualised spatio-temporal contrastive learning."""
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmvssl.ops import RoIAlign3D, get_dist_info
 from mmvssl.registry import MODELS
+from mmvssl.structures.views import stacked_boxes
 from .base import BaseSSLAlgorithm
+
+#: the former name of :func:`mmvssl.structures.stacked_boxes` (used by
+#: ``tools/visualization/constcl_attention.py``)
+collect_view_geometry = stacked_boxes
 from .temporal_sampling import build_frame_sampler, context_frame_indices
-
-
-def _to_tensor(x, dtype, device) -> Tensor:
-    if isinstance(x, Tensor):
-        return x.to(device=device, dtype=dtype)
-    return torch.as_tensor(np.asarray(x), dtype=dtype, device=device)
-
-
-def collect_view_geometry(data_samples: Sequence, view: int,
-                          device) -> Dict[str, Optional[Tensor]]:
-    """Stack one view's boxes, validity and timestamps over the batch.
-
-    Reads ``data_sample.metainfo['geometry'][view]``; pads the number of
-    boxes to the largest in the batch (padding is invalid).
-
-    Returns:
-        dict: ``boxes`` (B, T, N, 4) float32 view pixels, ``box_valid``
-        (B, T, N) bool, ``timestamps`` (B, T) float64 or None.
-    """
-    boxes, valid, stamps = [], [], []
-    for i, ds in enumerate(data_samples):
-        geoms = ds.metainfo.get('geometry')
-        if geoms is None or len(geoms) <= view:
-            raise KeyError(
-                f'data sample {i} has no geometry record for view {view} '
-                "(metainfo['geometry']); use mmvssl's multi-view dataset")
-        geom = geoms[view]
-        if 'boxes' not in geom:
-            raise KeyError(
-                f"geometry record of view {view} ({geom.get('name')!r}) has "
-                "no 'boxes': add a region-source transform (e.g. "
-                'RandomRegionBoxes) to that view\'s pipeline')
-        if geom.get('rotation', 0):
-            raise ValueError(
-                f"view {view} is rotated (rotation={geom['rotation']}); "
-                'ConST-CL boxes are defined before rotation: do not rotate '
-                'ConST-CL views')
-        b = _to_tensor(geom['boxes'], torch.float32, device)
-        v = _to_tensor(geom['box_valid'], torch.bool, device) \
-            if 'box_valid' in geom else torch.ones(
-                b.shape[:2], dtype=torch.bool, device=device)
-        boxes.append(b)
-        valid.append(v)
-        stamps.append(geom.get('timestamps'))
-    n = max(b.shape[1] for b in boxes)
-    boxes = torch.stack([F.pad(b, (0, 0, 0, n - b.shape[1])) for b in boxes])
-    valid = torch.stack([F.pad(v, (0, n - v.shape[1])) for v in valid])
-    ts = None
-    if all(s is not None for s in stamps):
-        ts = torch.stack([_to_tensor(s, torch.float64, device)
-                          for s in stamps])
-    return dict(boxes=boxes, box_valid=valid, timestamps=ts)
 
 
 @MODELS.register_module()
@@ -79,7 +31,10 @@ class ConSTCL(BaseSSLAlgorithm):
     feature map. The head predicts ``z_ab = g(h_a, F_b^c)`` with the
     ``context_length`` feature frames of view b around its chosen frame;
     ``loss_local`` contrasts it with view b's region features (positive =
-    argmax similarity, Eq. 6); symmetric b -> a.
+    argmax similarity, Eq. 6); symmetric b -> a. The head owns that loss
+    (``head.loss(regions, data_samples)``, see
+    :class:`~mmvssl.models.heads.RegionContrastMixin`); ``loss_local`` is
+    given to the head at build time.
 
     Args:
         backbone (dict): e.g. ``dict(type='ResNet3dY')``; its forward must
@@ -116,15 +71,24 @@ class ConSTCL(BaseSSLAlgorithm):
                  view_indices: Tuple[int, int] = (0, 1),
                  data_preprocessor: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None) -> None:
+        head = dict(head)
+        if 'loss' in head:
+            raise ValueError('ConSTCL: set the region loss with '
+                             'ConSTCL(loss_local=...), not head.loss')
+        head['loss'] = loss_local
         super().__init__(backbone, neck, head, data_preprocessor, init_cfg)
         self.loss_global = MODELS.build(loss_global)
-        self.loss_local = MODELS.build(loss_local)
         self.roi_align = RoIAlign3D(
             roi_output_size, spatial_scale=1.0,
             sampling_ratio=roi_sampling_ratio, aligned=True)
         self.frame_sampler = build_frame_sampler(temporal_sampling)
         self.normalize_local = normalize_local
         self.view_indices = tuple(view_indices)
+
+    @property
+    def loss_local(self):
+        """The region loss (``loss_local``), owned by the head."""
+        return self.head.loss_module
 
     @property
     def context_length(self) -> int:
@@ -222,13 +186,12 @@ class ConSTCL(BaseSSLAlgorithm):
         # global: InfoNCE on the projected, pooled global features
         z = self.neck(torch.cat([fa['global'], fb['global']]))
         za, zb = z.chunk(2)
-        out_g = self.loss_global(za, zb)
-        losses = dict(loss_global=out_g['loss'], acc_global=out_g['acc'])
+        losses = self.collect_losses({}, 'global', self.loss_global(za, zb))
 
         # local: regions on one feature frame per view
         device = va.device
-        ga = collect_view_geometry(data_samples, ia, device)
-        gb = collect_view_geometry(data_samples, ib, device)
+        ga = stacked_boxes(data_samples, ia, device)
+        gb = stacked_boxes(data_samples, ib, device)
         la, lb = fa['local'], fb['local']
         if self.normalize_local:
             la, lb = F.normalize(la, dim=1), F.normalize(lb, dim=1)
@@ -240,22 +203,12 @@ class ConSTCL(BaseSSLAlgorithm):
         ra = self._view_regions(la, va, ga, ka)
         rb = self._view_regions(lb, vb, gb, kb)
 
-        if self.context_length > 0:
-            ctx_a, ctx_pos_a = self._context(la, ka)
-            ctx_b, ctx_pos_b = self._context(lb, kb)
-        else:
-            ctx_a = ctx_pos_a = ctx_b = ctx_pos_b = None
-        pred_ab = self.head(ra['feats'], ra['pos'], ctx_b, ctx_pos_b)
-        pred_ba = self.head(rb['feats'], rb['pos'], ctx_a, ctx_pos_a)
-        out_l = self.loss_local(
-            pred_ab, pred_ba, ra['feats'], rb['feats'],
-            self.head.project_target(ra['feats']),
-            self.head.project_target(rb['feats']), ra['valid'], rb['valid'])
-        losses.update(
-            loss_local=out_l['loss'],
-            acc_local=out_l['acc'],
-            # valid regions per video: 0 means that no boxes exist on the
-            # sampled frames (check the region source's `frames`)
-            regions_local=out_l['num_anchors'] /
-            max(va.shape[0] * get_dist_info()[1], 1))
-        return losses
+        for r, fmap, key in ((ra, la, ka), (rb, lb, kb)):
+            r['context'], r['context_pos'] = self._context(fmap, key) \
+                if self.context_length > 0 else (None, None)
+        out = self.head.loss(dict(a=ra, b=rb), data_samples)
+        # valid regions per video: 0 means that no boxes exist on the
+        # sampled frames (check the region source's `frames`)
+        out['regions'] = out.pop('num_anchors') / max(
+            va.shape[0] * get_dist_info()[1], 1)
+        return self.collect_losses(losses, 'local', out)

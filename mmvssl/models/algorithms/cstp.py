@@ -6,8 +6,8 @@ from typing import Dict, List, Optional, Sequence
 import torch.nn as nn
 from torch import Tensor
 
+from mmvssl.ops import pool_feature
 from mmvssl.registry import MODELS
-from ..heads.ssl_heads import pool_feature
 from .base import BaseSSLAlgorithm
 
 #: the paper's weights (appendix): lambda_ctr = 0.1, the pretexts 1.
@@ -24,7 +24,10 @@ class CSTP(BaseSSLAlgorithm):
     BaseContrastiveHead`: ``SimCLRHead``, ``MoCoHead``, ``BYOLHead``,
     ``SimSiamHead``) and by the pretext heads (``PlaybackRateHead``,
     ``RotationHead``, ``STORHead`` or any head with
-    ``loss(feats, data_samples, view_indices)``). Eq. 5::
+    ``loss(feats, data_samples, view_indices=...)``). Both kinds are called
+    as every head of mmvssl, ``head.loss(feats, data_samples, **kwargs)``
+    (the contrastive head also gets ``views`` and ``backbone``, the source
+    of its momentum target). Eq. 5::
 
         L = lambda_ctr L_ctr + lambda_pcls L_pcls + lambda_rcls L_rcls
             + lambda_ocls L_ocls
@@ -87,12 +90,6 @@ class CSTP(BaseSSLAlgorithm):
                              f'{view_indices}')
         self.view_indices = tuple(int(i) for i in view_indices)
 
-    @staticmethod
-    def _collect(losses: Dict, name: str, out: Dict, weight: float) -> None:
-        losses[f'loss_{name}'] = weight * out.pop('loss')
-        for k, v in out.items():
-            losses[f'{k}_{name}'] = v
-
     def loss(self, inputs: Sequence[Tensor],
              data_samples: Optional[List] = None) -> Dict[str, Tensor]:
         views = self._as_views(inputs)
@@ -103,16 +100,15 @@ class CSTP(BaseSSLAlgorithm):
         feats = [pool_feature(f) for f in self.extract_feat(views)]
         losses = {}
         if self.contrastive_head is not None:
-            self._collect(losses, 'ctr',
-                          self.contrastive_head.loss(feats, views,
-                                                     self.backbone),
-                          self.loss_weights['ctr'])
+            out = self.contrastive_head.loss(
+                feats, data_samples, views=views, backbone=self.backbone)
+            self.collect_losses(losses, 'ctr', out, self.loss_weights['ctr'])
         if len(self.pretext_heads) and data_samples is None:
             raise ValueError('the pretext heads need data_samples (labels)')
         for name, head in self.pretext_heads.items():
-            self._collect(losses, name,
-                          head.loss(feats, data_samples, self.view_indices),
-                          self.loss_weights[name])
+            out = head.loss(feats, data_samples,
+                            view_indices=self.view_indices)
+            self.collect_losses(losses, name, out, self.loss_weights[name])
         return losses
 
 

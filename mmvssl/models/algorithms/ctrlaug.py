@@ -5,9 +5,10 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
-from mmvssl.models.losses.ctrlaug_losses import LocalGlobalBatch
-from mmvssl.ops.tube_correspondence import records_by_view, tube_correspondence
+from mmvssl.ops import tube_correspondence
 from mmvssl.registry import MODELS
+from mmvssl.structures.views import (LocalGlobalBatch, records_by_view,
+                                     view_names)
 from .base import BaseSSLAlgorithm
 
 
@@ -22,30 +23,32 @@ class CtrlAug(BaseSSLAlgorithm):
     clips go through the backbone with its default strides (``f``), the
     global video with ``global_stride_mode`` (``f'``, e.g. the last three
     stages at temporal stride 1; same weights). A
-    :class:`~mmvssl.models.losses.LocalGlobalBatch` with both feature maps
-    and the views' geometry is passed to every configured objective and the
-    losses are collected; ``S_k`` (:func:`tube_correspondence`, on the grids
-    the backbone actually produced) is computed only when an objective
-    declares ``requires_correspondence``.
+    :class:`~mmvssl.structures.LocalGlobalBatch` with both feature maps
+    and the views' geometry is passed to every configured objective head
+    (``head.loss(batch, data_samples)``) and the losses are collected;
+    ``S_k`` (:func:`tube_correspondence`, on the grids the backbone actually
+    produced) is computed only when a head declares
+    ``requires_correspondence``.
 
     The objectives are composed, not switched: ``objectives`` maps a name
-    to a loss config (``None`` removes it). The paper's full model::
+    to an objective head config (``None`` removes it). The paper's full
+    model::
 
         objectives=dict(
-            rc=dict(type='SoftRegionContrastLoss'),              # L_rc
-            mi=dict(type='LowLevelMILoss',                        # L_mi
+            rc=dict(type='SoftRegionContrastHead'),              # L_rc
+            mi=dict(type='LowLevelMIHead',                        # L_mi
                     estimator=dict(type='MINEEstimator', in_channels=512)),
-            td=dict(type='TemporalDependencyLoss',                # L_td
+            td=dict(type='TemporalDependencyHead',                # L_td
                     head=dict(type='GRUOrderHead', in_channels=512)))
 
     Table 7 variants drop terms (``td=None``) or add
-    ``nce=dict(type='LocalGlobalNCELoss')``. An objective's output key
+    ``nce=dict(type='LocalGlobalNCEHead')``. An objective's output key
     ``loss`` becomes ``loss_<name>`` (``loss_adv`` -> ``loss_<name>_adv``),
     any other key ``<name>_<key>``.
 
     Args:
         backbone (dict): e.g. ``StrideSwitchResNet3d``.
-        objectives (dict): name -> objective config or None.
+        objectives (dict): name -> objective head config or None.
         global_view (str): name of the global view. Defaults to
             ``'global'``; every other view is a local clip.
         global_stride_mode (str | tuple, optional): ``stride_mode`` passed
@@ -86,7 +89,7 @@ class CtrlAug(BaseSSLAlgorithm):
         """Index of the global view, indices of the clips, view names."""
         if not data_samples:
             raise ValueError('CtrlAug needs data samples with geometry')
-        names = list(data_samples[0].metainfo.get('view_names') or [])
+        names = view_names(data_samples)
         if len(names) != len(views):
             raise ValueError(f'CtrlAug: {len(views)} input views but the '
                              f'data samples name {names}')
@@ -133,10 +136,8 @@ class CtrlAug(BaseSSLAlgorithm):
     def loss(self, inputs, data_samples=None) -> Dict[str, Tensor]:
         batch = self.build_batch(inputs, data_samples)
         losses = {}
-        for name, objective in self.objectives.items():
-            for key, value in objective(batch).items():
-                if key.startswith('loss'):
-                    losses[f'loss_{name}{key[4:]}'] = value
-                else:
-                    losses[f'{name}_{key}'] = value
+        for name, head in self.objectives.items():
+            self.collect_losses(losses, name, head.loss(batch, data_samples),
+                                name_first=True)
         return losses
+

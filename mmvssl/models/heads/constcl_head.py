@@ -9,6 +9,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmvssl.registry import MODELS
+from .region_contrast import REGION_LOSS, RegionContrastMixin
 from ..necks import MLPProjectionNeck
 
 
@@ -95,7 +96,7 @@ class DecoderLayer(nn.Module):
 
 
 @MODELS.register_module()
-class ConSTCLHead(BaseModule):
+class ConSTCLHead(RegionContrastMixin, BaseModule):
     """ConST-CL head ``z = g(h, F'_c)`` (Eq. 5, Table 7).
 
     Query tokens = ``Linear(in_channels -> embed_dims)`` of source-view
@@ -127,6 +128,9 @@ class ConSTCLHead(BaseModule):
         with_pos_embed (bool): add position embeddings. Defaults to True.
         act_cfg (dict): FFN activation. Defaults to ReLU.
         dropout (float): dropout. Defaults to 0.
+        loss (dict): the parameter-free region loss of :meth:`loss`.
+            Defaults to ``RegionInfoNCELoss(temperature=0.2,
+            loss_weight=0.001)``; ``ConSTCL`` passes its ``loss_local``.
     """
 
     def __init__(self,
@@ -141,8 +145,10 @@ class ConSTCLHead(BaseModule):
                  with_pos_embed: bool = True,
                  act_cfg: Dict = dict(type='ReLU'),
                  dropout: float = 0.,
+                 loss: Dict = REGION_LOSS,
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self.build_loss(loss)
         if context_length < 1:
             raise ValueError(
                 f'ConSTCLHead: context_length={context_length} must be >= 1; '
@@ -224,7 +230,7 @@ class ConSTCLHead(BaseModule):
 
 
 @MODELS.register_module()
-class RegionMLPHead(BaseModule):
+class RegionMLPHead(RegionContrastMixin, BaseModule):
     """Vanilla region contrast head (Eq. 1-3; ConST-CL with context length
     0): ``z = MLP(h)`` for queries and targets alike; context is ignored.
 
@@ -234,6 +240,9 @@ class RegionMLPHead(BaseModule):
         out_channels (int): output width. Defaults to 128.
         num_hidden_layers (int): Linear-BN-ReLU blocks. Defaults to 3.
         norm_cfg (dict): hidden norm. Defaults to ``dict(type='BN1d')``.
+        loss (dict): the parameter-free region loss of :meth:`loss`.
+            Defaults to ``RegionInfoNCELoss(temperature=0.2,
+            loss_weight=0.001)``; ``ConSTCL`` passes its ``loss_local``.
     """
     context_length = 0
 
@@ -243,8 +252,10 @@ class RegionMLPHead(BaseModule):
                  out_channels: int = 128,
                  num_hidden_layers: int = 3,
                  norm_cfg: Optional[Dict] = dict(type='BN1d'),
+                 loss: Dict = REGION_LOSS,
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self.build_loss(loss)
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.mlp = MLPProjectionNeck(

@@ -38,6 +38,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmvssl.registry import MODELS
+from .region_contrast import REGION_LOSS, RegionContrastMixin
 
 
 class ReconstructorDecoderUnit(nn.Module):
@@ -113,7 +114,7 @@ class ReconstructorDecoderLayer(nn.Module):
 
 
 @MODELS.register_module()
-class InstanceReconstructorHead(BaseModule):
+class InstanceReconstructorHead(RegionContrastMixin, BaseModule):
     """ConST-CL head ``z = g(h, F'_c)`` as in the released (TensorFlow)
     code; see the module docstring for the architecture and how it differs
     from :class:`ConSTCLHead` (the paper-text reading of Table 7).
@@ -150,6 +151,9 @@ class InstanceReconstructorHead(BaseModule):
         tf_init (bool): when ``init_cfg`` is None, initialise every
             ``Linear`` as Keras' ``Dense`` default (Glorot-uniform weights,
             zero biases) in ``init_weights``. Defaults to True.
+        loss (dict): the parameter-free region loss of :meth:`loss`.
+            Defaults to ``RegionInfoNCELoss(temperature=0.2,
+            loss_weight=0.001)``; ``ConSTCL`` passes its ``loss_local``.
     """
 
     def __init__(self,
@@ -167,12 +171,14 @@ class InstanceReconstructorHead(BaseModule):
                  layer_norm_eps: float = 1e-12,
                  bias: bool = True,
                  tf_init: bool = True,
+                 loss: Dict = REGION_LOSS,
                  init_cfg: Optional[Dict] = None) -> None:
         if init_cfg is None and tf_init:
             # Keras Dense default: Glorot-uniform kernels, zero biases
             init_cfg = dict(type='Xavier', layer='Linear',
                             distribution='uniform', bias=0.)
         super().__init__(init_cfg=init_cfg)
+        self.build_loss(loss)
         if context_length < 1:
             raise ValueError(
                 f'InstanceReconstructorHead: context_length={context_length}'

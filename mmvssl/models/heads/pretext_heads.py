@@ -3,7 +3,8 @@
 Every head is a small classifier on pooled backbone features with a
 cross-entropy loss whose labels come from the data samples' metainfo (the
 geometry records and the ``pretext`` dict written by the data pipeline, see
-``docs/data_contract.md``). Interface::
+``docs/data_contract.md``), read with :mod:`mmvssl.structures.views`.
+Interface (the one head signature of mmvssl)::
 
     out = head.loss(feats, data_samples, view_indices=(0, 1))
     # feats: [f1, f2] pooled features (B, C) of the views whose geometry
@@ -20,6 +21,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmvssl.registry import MODELS
+from mmvssl.structures.views import geometry_labels, pretext_labels
 from ..losses.ssl_losses import masked_cross_entropy
 
 
@@ -36,14 +38,6 @@ def _classifier(in_channels: int, num_classes: int,
             norm_cfg=norm_cfg,
             with_avg_pool=True,
             normalize_inputs=False))
-
-
-def _meta(sample, key):
-    meta = sample.metainfo if hasattr(sample, 'metainfo') else sample
-    if key not in meta:
-        raise KeyError(f'data sample has no {key!r} in its metainfo; use '
-                       'MultiViewVideoDataset with PackMultiView')
-    return meta[key]
 
 
 class _ViewClsHead(BaseModule):
@@ -78,19 +72,10 @@ class _ViewClsHead(BaseModule):
                                       norm_cfg)
 
     def get_labels(self, data_samples, view: int) -> Tensor:
-        labels = []
-        for ds in data_samples:
-            g = _meta(ds, 'geometry')[view]
-            if g.get(self.label_key) is None:
-                raise KeyError(
-                    f'{type(self).__name__}: view {g.get("name", view)!r} '
-                    f'has no {self.label_key!r} label; {self.hint}')
-            labels.append(int(g[self.label_key]))
-        labels = torch.tensor(labels, dtype=torch.long)
-        if ((labels < -1) | (labels >= self.num_classes)).any():
-            raise ValueError(f'{type(self).__name__}: labels {labels.tolist()}'
-                             f' outside [0, {self.num_classes})')
-        return labels
+        """``(B,)`` labels ``geometry[view][label_key]``."""
+        return geometry_labels(data_samples, view, self.label_key,
+                               self.num_classes, self.hint,
+                               type(self).__name__)
 
     def loss(self, feats: Sequence[Tensor], data_samples,
              view_indices: Sequence[int] = (0, 1)) -> Dict[str, Tensor]:
@@ -203,27 +188,13 @@ class STORHead(BaseModule):
                             _classifier(2 * in_channels, n, hid, norm_cfg))
 
     def get_labels(self, data_samples, task: str) -> Tensor:
-        key = f'{task}_overlap'
-        labels = []
-        for ds in data_samples:
-            pretext = _meta(ds, 'pretext')
-            if key not in pretext:
-                raise KeyError(
-                    f'STORHead: no {key!r} label in the pretext dict; use '
-                    "OverlapClipSampler with its "
-                    f"{task}_overlaps set (and, for the spatial task, "
-                    'OverlapAnchorCrop / OverlapCrop)')
-            cands = pretext.get(f'{key}_candidates')
-            if cands is not None and len(cands) != self.num_classes[task]:
-                raise ValueError(
-                    f'STORHead: {len(cands)} {task} candidates in the data '
-                    f'but num_{task}_classes={self.num_classes[task]}')
-            labels.append(int(pretext[key]))
-        labels = torch.tensor(labels, dtype=torch.long)
-        if ((labels < -1) | (labels >= self.num_classes[task])).any():
-            raise ValueError(f'STORHead: {task} labels {labels.tolist()} '
-                             f'outside [0, {self.num_classes[task]})')
-        return labels
+        """``(B,)`` labels ``pretext['<task>_overlap']``."""
+        return pretext_labels(
+            data_samples, f'{task}_overlap', self.num_classes[task],
+            'use OverlapClipSampler with its '
+            f'{task}_overlaps set (and, for the spatial task, '
+            'OverlapAnchorCrop / OverlapCrop)', 'STORHead',
+            f'num_{task}_classes')
 
     def loss(self, feats: Sequence[Tensor], data_samples,
              view_indices: Sequence[int] = (0, 1)) -> Dict[str, Tensor]:

@@ -7,11 +7,13 @@ algorithms (the plain baselines ``SimCLR`` / ``MoCo`` / ``BYOL`` /
 two views once and hand them over, so any framework composes with any set of
 pretext heads.
 
-Interface (:class:`BaseContrastiveHead`)::
+Interface (:class:`BaseContrastiveHead`), the one head signature of
+mmvssl (``head.loss(feats, data_samples, **kwargs)``)::
 
     head.build_target(backbone)            # once, by the algorithm
-    out = head.loss(feats, views, backbone)
+    out = head.loss(feats, data_samples, views=views, backbone=backbone)
     # feats: [f1, f2] pooled online backbone features (B, C)
+    # data_samples: the batch's data samples (unused by these heads)
     # views: [v1, v2] the input clips (B, C, T, H, W), for target encoders
     # backbone: the online backbone (source of the momentum update)
     # out: dict(loss=..., <logging values>)
@@ -33,21 +35,11 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor
 
-from mmvssl.ops import gather_no_grad, get_dist_info
+from mmvssl.ops import gather_no_grad, get_dist_info, pool_feature
 from mmvssl.registry import MODELS
-from ..losses.ssl_losses import negative_cosine, normalized_mse, queue_info_nce
+from ..losses.contrastive import queue_info_nce
+from ..losses.ssl_losses import negative_cosine, normalized_mse
 from ..utils.ema import MomentumTarget
-
-
-def pool_feature(feat) -> Tensor:
-    """``(B, C)`` video feature of a backbone output: the last tensor of a
-    tuple, the ``'global'`` entry of a dict, averaged over all dimensions
-    after the channels."""
-    if isinstance(feat, dict):
-        feat = feat['global']
-    if isinstance(feat, (tuple, list)):
-        feat = feat[-1]
-    return feat.flatten(2).mean(dim=2) if feat.dim() > 2 else feat
 
 
 # ------------------------------------------------------------- shuffle BN
@@ -109,8 +101,12 @@ class BaseContrastiveHead(BaseModule):
         z = self.projector(torch.cat(list(feats), dim=0))
         return list(z.split([f.shape[0] for f in feats]))
 
-    def loss(self, feats: Sequence[Tensor], views: Sequence[Tensor],
-             backbone: nn.Module) -> Dict[str, Tensor]:
+    def loss(self,
+             feats: Sequence[Tensor],
+             data_samples: Optional[Sequence] = None,
+             views: Optional[Sequence[Tensor]] = None,
+             backbone: Optional[nn.Module] = None) -> Dict[str, Tensor]:
+        """The framework's loss (see the module docstring)."""
         raise NotImplementedError
 
     @staticmethod
@@ -190,7 +186,7 @@ class SimCLRHead(BaseContrastiveHead):
                 intra_view_negatives=intra_view_negatives,
                 gather_distributed=gather_distributed))
 
-    def loss(self, feats, views=None, backbone=None):
+    def loss(self, feats, data_samples=None, views=None, backbone=None):
         self._check(feats)
         z1, z2 = self.project(feats)
         out = self.criterion(z1, z2)
@@ -254,7 +250,7 @@ class MoCoHead(_MomentumHead):
         self.queue[:, idx] = keys.t().to(self.queue.dtype)
         self.queue_ptr.fill_((ptr + n) % self.queue_len)
 
-    def loss(self, feats, views, backbone):
+    def loss(self, feats, data_samples=None, views=None, backbone=None):
         self._check(feats, views)
         q1, q2 = self.project(feats)
         with torch.no_grad():
@@ -294,7 +290,7 @@ class BYOLHead(_MomentumHead):
         super().__init__(projector, momentum, init_cfg)
         self.predictor = MODELS.build(predictor)
 
-    def loss(self, feats, views, backbone):
+    def loss(self, feats, data_samples=None, views=None, backbone=None):
         self._check(feats, views)
         z = self.project(feats)
         p = self.predictor(torch.cat(z))
@@ -329,7 +325,7 @@ class SimSiamHead(BaseContrastiveHead):
         super().__init__(projector, init_cfg)
         self.predictor = MODELS.build(predictor)
 
-    def loss(self, feats, views=None, backbone=None):
+    def loss(self, feats, data_samples=None, views=None, backbone=None):
         self._check(feats)
         z1, z2 = self.project(feats)
         p = self.predictor(torch.cat([z1, z2]))

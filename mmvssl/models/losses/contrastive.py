@@ -1,20 +1,41 @@
-"""Contrastive losses as small pure functions (ConST-CL, CVRL).
+"""The one home of InfoNCE: every contrastive loss of mmvssl, as small pure
+functions named by what they compute (solo-learn style), and the two
+parameter-free registered modules built on them.
 
-All functions take embeddings that are already L2-normalised (the registered
-modules in :mod:`.contrastive_loss` normalise them). "Gathered" means the
-rows of every process are concatenated with :func:`gather_with_grad`, so the
-negatives come from the whole global batch and their gradients reach the
-process that produced them.
+* :func:`info_nce`: per-anchor ``-log softmax(q . k / tau)[pos]`` (the
+  building block);
+* :func:`nt_xent`: symmetric two-view InfoNCE with in-batch negatives
+  (SimCLR / CVRL / ConST-CL global; :class:`InfoNCELoss`);
+* :func:`queue_info_nce`: InfoNCE against a queue of negative keys (MoCo);
+* :func:`argmax_positive` + :func:`region_info_nce`: region InfoNCE whose
+  negatives are the regions of the other videos (ConST-CL local;
+  :class:`RegionInfoNCELoss`);
+* :func:`soft_info_nce`: InfoNCE with soft (correspondence) targets
+  (controllable augmentations' region contrast).
+
+Except :func:`queue_info_nce` (which normalises its inputs and detaches the
+keys), the functions take embeddings that are already L2-normalised (the
+registered modules normalise them). "Gathered" means the rows of every
+process are concatenated with :func:`gather_with_grad`, so the negatives
+come from the whole global batch and their gradients reach the process that
+produced them.
 """
 from typing import Dict, Optional
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmvssl.models.utils.precision import float32_island
 from mmvssl.ops import (gather_no_grad, gather_with_grad, global_row_offset,
                         masked_mean_over_processes)
+from mmvssl.registry import MODELS
+
+__all__ = [
+    'info_nce', 'nt_xent', 'queue_info_nce', 'argmax_positive',
+    'region_info_nce', 'soft_info_nce', 'InfoNCELoss', 'RegionInfoNCELoss'
+]
 
 
 @float32_island
@@ -106,6 +127,32 @@ def nt_xent(z1: Tensor,
     return dict(loss=loss_a + loss_b, acc=acc_a)
 
 
+@float32_island
+def queue_info_nce(query: Tensor, key: Tensor, queue: Tensor,
+                   temperature: float) -> Dict[str, Tensor]:
+    """MoCo's InfoNCE: the positive of ``query[i]`` is ``key[i]``, the
+    negatives are the ``K`` columns of ``queue`` ``(D, K)`` (already
+    normalised keys of earlier batches). Logits
+    ``[q . k+, q . queue] / temperature``, cross-entropy with class 0.
+
+    Returns:
+        dict: ``loss`` (batch mean) and ``acc`` (top-1: the positive beats
+        every negative).
+    """
+    q = F.normalize(query, dim=-1)
+    k = F.normalize(key.detach(), dim=-1)
+    pos = (q * k).sum(dim=-1, keepdim=True)
+    # a copy: the caller updates its queue in place before the backward
+    neg = q @ queue.detach().clone().to(q.dtype)
+    logits = torch.cat([pos, neg], dim=1) / temperature
+    labels = torch.zeros(q.shape[0], dtype=torch.long, device=q.device)
+    loss = F.cross_entropy(logits, labels)
+    with torch.no_grad():
+        acc = (logits.argmax(dim=1) == 0).float().mean()
+    return dict(loss=loss, acc=acc)
+
+
+
 def argmax_positive(src: Tensor, tgt: Tensor,
                     tgt_valid: Optional[Tensor] = None) -> Tensor:
     """Eq. (6): the positive of source region ``i`` is the target region
@@ -193,3 +240,176 @@ def region_info_nce(pred: Tensor,
         beat = pos > neg.max(dim=2).values
         acc = (beat & anchors).sum().to(pred.dtype) / count.clamp(min=1)
     return dict(loss=loss, acc=acc, num_anchors=total)
+
+
+@float32_island
+def soft_info_nce(query: Tensor,
+                         keys: Tensor,
+                         target: Tensor,
+                         temperature: float = 0.1,
+                         min_coverage: float = 0.5,
+                         gather: bool = True) -> Dict[str, Tensor]:
+    """Spatio-temporal region contrast with soft targets (Eq. 3-4).
+
+    For query cell ``q`` of video ``b`` (a cell of one of its local clips)
+    the candidates are the ``N_v`` global cells of ``b`` and, as negatives,
+    the global cells of every other video of the (global) batch::
+
+        p(q, j) = exp(q . k_j / tau) / sum_{all candidates m} exp(q . k_m /
+                  tau)
+        L(q)    = - sum_{j in video b} t(q, j) log p(q, j)
+
+    ``t`` is the row of ``S_k`` renormalised to sum 1. Rows of ``S_k`` sum to
+    1 whenever the clip lies inside the global view; a query whose coverage
+    ``sum_j S(q, j)`` is below ``min_coverage`` (mostly outside the global
+    view) is left out of the loss, the others are renormalised. With a
+    one-hot ``t`` this is exactly InfoNCE (:func:`info_nce`).
+
+    Args:
+        query (Tensor): ``(B, Q, D)`` L2-normalised query cells (the ``K``
+            clips' cells concatenated, ``Q = K N_c``).
+        keys (Tensor): ``(B, N_v, D)`` L2-normalised global cells.
+        target (Tensor): ``(B, Q, N_v)`` correspondence ``S``.
+        temperature (float): tau.
+        min_coverage (float): queries covered less are ignored.
+        gather (bool): negatives from all processes.
+
+    Returns:
+        dict: ``loss`` (mean over valid queries of the global batch),
+        ``acc`` (fraction of valid queries whose most similar candidate is
+        their best-corresponding global cell), ``coverage`` (mean row sum of
+        ``S``), ``num_queries`` (valid queries, global batch).
+    """
+    B, Q, _ = query.shape
+    nv = keys.shape[1]
+    if target.shape != (B, Q, nv):
+        raise ValueError(f'soft_info_nce: target must be {(B, Q, nv)}'
+                         f', got {tuple(target.shape)}')
+    target = target.to(query.dtype)
+    coverage = target.sum(-1)
+    valid = (coverage >= min_coverage) & (coverage > 0)
+    t = target / coverage.clamp(min=1e-12)[..., None]
+
+    if gather:
+        all_keys = gather_with_grad(keys)
+        offset = global_row_offset(B, query.device)
+    else:
+        all_keys, offset = keys, 0
+    logits = torch.einsum('bqd,amd->bqam', query, all_keys) / temperature
+    own_idx = torch.arange(B, device=query.device)
+    own = logits[own_idx, :, own_idx + offset]  # (B, Q, N_v)
+    logits = logits.flatten(2)
+    losses = torch.logsumexp(logits, dim=2) - (t * own).sum(-1)
+    loss, count, total = masked_mean_over_processes(losses, valid, gather)
+    with torch.no_grad():
+        best = logits.argmax(2)
+        want = (own_idx + offset)[:, None] * nv + target.argmax(2)
+        acc = ((best == want) & valid).sum().to(query.dtype) \
+            / count.clamp(min=1)
+    return dict(loss=loss, acc=acc, coverage=coverage.mean().detach(),
+                num_queries=total)
+
+
+# ------------------------------------------------- registered modules
+@MODELS.register_module()
+class InfoNCELoss(nn.Module):
+    """Global (video-level) InfoNCE / NT-Xent of CVRL and ConST-CL.
+
+    Args:
+        temperature (float): tau. Defaults to 0.1.
+        intra_view_negatives (bool): also use the other videos' embeddings
+            of the anchor's own view as negatives (SimCLR / CVRL NT-Xent).
+            Defaults to True.
+        gather_distributed (bool): negatives from the whole global batch
+            (gathered across processes with gradient). Defaults to True.
+        loss_weight (float): multiplies the loss. Defaults to 1.0.
+
+    ``forward(z1, z2)`` with ``(B, D)`` embeddings of two views (L2-normalised
+    here) returns ``dict(loss=weighted loss, acc=top-1 accuracy)``.
+    """
+
+    def __init__(self,
+                 temperature: float = 0.1,
+                 intra_view_negatives: bool = True,
+                 gather_distributed: bool = True,
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        self.temperature = temperature
+        self.intra_view_negatives = intra_view_negatives
+        self.gather_distributed = gather_distributed
+        self.loss_weight = loss_weight
+
+    @float32_island
+    def forward(self, z1: Tensor, z2: Tensor) -> Dict[str, Tensor]:
+        out = nt_xent(
+            F.normalize(z1, dim=-1),
+            F.normalize(z2, dim=-1),
+            temperature=self.temperature,
+            intra_view_negatives=self.intra_view_negatives,
+            gather=self.gather_distributed)
+        out['loss'] = out['loss'] * self.loss_weight
+        return out
+
+
+@MODELS.register_module()
+class RegionInfoNCELoss(nn.Module):
+    """Symmetric region InfoNCE of ConST-CL (Eq. 6; Eq. 2 when the targets
+    are MLP projections).
+
+    The positive of source region ``i`` is ``argmax_j`` of the similarity
+    of the native (backbone) region features ``h_i . h'_j`` (no gradient
+    through the choice; invalid regions never chosen); the logits compare
+    the head's prediction ``z_i`` with target embeddings; negatives are the
+    valid target regions of the other videos of the global batch.
+
+    Args:
+        temperature (float): tau. Defaults to 0.2.
+        loss_weight (float): omega. Defaults to 0.001.
+        gather_distributed (bool): negatives from all processes.
+
+    ``forward(pred_ab, pred_ba, native_a, native_b, target_a, target_b,
+    valid_a, valid_b)``: ``pred_ab`` (B, N, D) are view a's regions
+    reconstructed in view b's context (compared with ``target_b``),
+    ``pred_ba`` the converse; ``native_*`` (B, N, C) the backbone region
+    features used for the argmax; ``target_*`` (B, N, D) the embeddings
+    compared with the predictions (``native_*`` for ConST-CL). Returns
+    ``dict(loss=omega * (L_ab + L_ba) / 2, acc=..., num_anchors=...)``
+    (``num_anchors``: valid source regions in the global batch, averaged
+    over the two directions; 0 means no boxes on the sampled frames).
+    """
+
+    def __init__(self,
+                 temperature: float = 0.2,
+                 loss_weight: float = 0.001,
+                 gather_distributed: bool = True) -> None:
+        super().__init__()
+        self.temperature = temperature
+        self.loss_weight = loss_weight
+        self.gather_distributed = gather_distributed
+
+    @float32_island
+    def forward(self,
+                pred_ab: Tensor,
+                pred_ba: Tensor,
+                native_a: Tensor,
+                native_b: Tensor,
+                target_a: Tensor,
+                target_b: Tensor,
+                valid_a: Optional[Tensor] = None,
+                valid_b: Optional[Tensor] = None) -> Dict[str, Tensor]:
+        native_a = F.normalize(native_a, dim=-1)
+        native_b = F.normalize(native_b, dim=-1)
+        pos_ab = argmax_positive(native_a, native_b, valid_b)
+        pos_ba = argmax_positive(native_b, native_a, valid_a)
+        kw = dict(temperature=self.temperature,
+                  gather=self.gather_distributed)
+        ab = region_info_nce(
+            F.normalize(pred_ab, dim=-1), F.normalize(target_b, dim=-1),
+            pos_ab, src_valid=valid_a, tgt_valid=valid_b, **kw)
+        ba = region_info_nce(
+            F.normalize(pred_ba, dim=-1), F.normalize(target_a, dim=-1),
+            pos_ba, src_valid=valid_b, tgt_valid=valid_a, **kw)
+        return dict(
+            loss=self.loss_weight * 0.5 * (ab['loss'] + ba['loss']),
+            acc=0.5 * (ab['acc'] + ba['acc']),
+            num_anchors=0.5 * (ab['num_anchors'] + ba['num_anchors']))

@@ -1,8 +1,10 @@
-"""Losses of the non-contrastive and queue-based frameworks (pure functions).
+"""Non-contrastive losses (pure functions): BYOL's and SimSiam's
+regressions, the masked cross-entropy of the pretext classifiers. (MoCo's
+queue InfoNCE lives with the other InfoNCE variants in :mod:`.contrastive`.)
 
-``pred`` / ``target`` / ``query`` / ``key`` are raw embeddings; the
-functions L2-normalise them. The targets of BYOL / SimSiam and the keys of
-MoCo are detached here (stop-gradient), so callers cannot forget it.
+``pred`` / ``target`` are raw embeddings; the functions L2-normalise them.
+The targets of BYOL / SimSiam are detached here (stop-gradient), so callers
+cannot forget it.
 """
 from typing import Dict
 
@@ -28,31 +30,6 @@ def negative_cosine(pred: Tensor, target: Tensor) -> Tensor:
     p = F.normalize(pred, dim=-1)
     z = F.normalize(target.detach(), dim=-1)
     return -(p * z).sum(dim=-1).mean()
-
-
-@float32_island
-def queue_info_nce(query: Tensor, key: Tensor, queue: Tensor,
-                   temperature: float) -> Dict[str, Tensor]:
-    """MoCo's InfoNCE: the positive of ``query[i]`` is ``key[i]``, the
-    negatives are the ``K`` columns of ``queue`` ``(D, K)`` (already
-    normalised keys of earlier batches). Logits
-    ``[q . k+, q . queue] / temperature``, cross-entropy with class 0.
-
-    Returns:
-        dict: ``loss`` (batch mean) and ``acc`` (top-1: the positive beats
-        every negative).
-    """
-    q = F.normalize(query, dim=-1)
-    k = F.normalize(key.detach(), dim=-1)
-    pos = (q * k).sum(dim=-1, keepdim=True)
-    # a copy: the caller updates its queue in place before the backward
-    neg = q @ queue.detach().clone().to(q.dtype)
-    logits = torch.cat([pos, neg], dim=1) / temperature
-    labels = torch.zeros(q.shape[0], dtype=torch.long, device=q.device)
-    loss = F.cross_entropy(logits, labels)
-    with torch.no_grad():
-        acc = (logits.argmax(dim=1) == 0).float().mean()
-    return dict(loss=loss, acc=acc)
 
 
 @float32_island
