@@ -87,21 +87,26 @@ def test_config_loads_and_builds(path):
         assert sampler.num_views == len(ds.views) == 2
         for view in ds.views:
             for t in view['pipeline']:
+                if t == 'region_source':  # the slot of ds.region_source
+                    continue
                 TRANSFORMS.build(t)  # every transform and its arguments
+        if ds.get('region_source'):
+            TRANSFORMS.build(ds.region_source)
     assert type(model).__name__ == cfg.model.type
     assert cfg.model.data_preprocessor.mean == [123.675, 116.28, 103.53]
     assert cfg.model.data_preprocessor.std == [58.395, 57.12, 57.375]
-    region = [t['type'] for v in ds.views for t in v['pipeline']
-              if t['type'].endswith('RegionBoxes')]
+    # the views are declared once, with a slot for the region source
+    region = ds.get('region_source')
     if cfg.model.type == 'ConSTCL':
-        assert len(region) == 2  # one region source per view
+        assert all(v['pipeline'].count('region_source') == 1
+                   for v in ds.views)
+        assert region['type'].endswith('RegionBoxes')
     else:
-        assert not region
+        assert region is None
 
 
 # ablation file -> config keys it may change (prefixes of flattened keys)
-BOX_KEYS = ('train_dataloader.dataset.views[0].pipeline[2]',
-            'train_dataloader.dataset.views[1].pipeline[2]')
+BOX_KEYS = ('train_dataloader.dataset.region_source', )
 ABLATIONS = {
     'ctx0': ('model.head', ),
     'ctx1': ('model.head.context_length', ),
@@ -133,11 +138,12 @@ def test_ablation_differs_only_in_intended_keys(name):
     assert all(k.startswith(allowed) for k in diff), sorted(diff)
     assert bool(diff) == bool(allowed)  # the "default" rows change nothing
     if name.endswith('-boxes') and allowed:
-        # both views get the new region source, defined under its own name
+        # the new region source, defined under its own name, fills the
+        # slot of both views (the views themselves are not rebuilt)
         var = cfg[name.replace('-', '_')]
-        views = cfg.train_dataloader.dataset.views
-        assert flatten(views[0]['pipeline'][2]) == \
-            flatten(views[1]['pipeline'][2]) == flatten(var)
+        ds = cfg.train_dataloader.dataset
+        assert flatten(ds.region_source) == flatten(var)
+        assert all(v['pipeline'][2] == 'region_source' for v in ds.views)
 
 
 def test_ablation_values():
@@ -152,7 +158,7 @@ def test_ablation_values():
     assert m['random-sampling'].temporal_sampling == 'random'
     assert m['nearest-sampling'].temporal_sampling == 'nearest'
     boxes = {n: load(f'configs/constcl/ablations/{n}-boxes_r3d50_k400_100k'
-                     '.py').train_dataloader.dataset.views[0]['pipeline'][2]
+                     '.py').train_dataloader.dataset.region_source
              for n in ('slic', 'fh', 'person', 'object')}
     assert boxes['slic'].type == 'SLICRegionBoxes'
     assert boxes['fh'].type == 'FelzenszwalbRegionBoxes'
@@ -177,7 +183,8 @@ def test_k400_recipe_matches_the_paper():
     assert crop['scale'] == 224
     assert tuple(crop['area_range']) == (0.3, 1.0)
     assert tuple(crop['aspect_ratio_range']) == (0.5, 2.0)
-    region = dl.dataset.views[0]['pipeline'][2]
+    assert dl.dataset.views[0]['pipeline'][2] == 'region_source'
+    region = dl.dataset.region_source
     assert region['type'] == 'RandomRegionBoxes' and region['num_boxes'] == 16
     assert cfg.train_cfg == dict(type='IterBasedTrainLoop', max_iters=200000)
     opt = cfg.optim_wrapper
@@ -273,5 +280,5 @@ def test_synthetic_configs():
         assert cfg.model.backbone.depth == 18
         assert cfg.custom_hooks[0]['type'] == 'KNNMonitorHook'
         # no flip: the benchmark's motion classes come in mirror pairs
-        assert all(t['type'] != 'ClipFlip' for v in ds.views
-                   for t in v['pipeline'])
+        assert all(t == 'region_source' or t['type'] != 'ClipFlip'
+                   for v in ds.views for t in v['pipeline'])

@@ -171,6 +171,30 @@ def test_shared_view_pipeline_and_config_errors(videos):
         _dataset(ann, root, views=[dict(name='a'), dict(name='a')])
 
 
+def test_region_source_slot(videos):
+    """A view pipeline's 'region_source' slot takes the dataset's region
+    source (or nothing); a source without a slot and an unknown slot are
+    errors naming them."""
+    root, ann = videos
+    boxes = dict(type='RandomRegionBoxes', num_boxes=3)
+    pipe = [dict(type='ClipCenterCrop', crop_size=64), 'region_source']
+    ds = _dataset(ann, root, views=None, view_pipeline=pipe,
+                  region_source=boxes)
+    types = [type(t).__name__ for t in ds.view_pipelines[0].transforms]
+    assert types == ['ClipCenterCrop', 'RandomRegionBoxes']
+    g = ds[0]['data_samples'].metainfo['geometry'][0]
+    assert g['boxes'].shape == (8, 3, 4)
+    ds = _dataset(ann, root, views=None, view_pipeline=pipe)
+    assert [type(t).__name__ for t in ds.view_pipelines[0].transforms] == \
+        ['ClipCenterCrop']
+    assert 'boxes' not in ds[0]['data_samples'].metainfo['geometry'][0]
+    with pytest.raises(ValueError, match='no view pipeline holds'):
+        _dataset(ann, root, views=None, view_pipeline=pipe[:1],
+                 region_source=boxes)
+    with pytest.raises(KeyError, match='regions'):
+        _dataset(ann, root, views=None, view_pipeline=pipe[:1] + ['regions'])
+
+
 def test_rawframes_annotation(tmp_path):
     root = str(tmp_path)
     write_rawframes(osp.join(root, 'f0'), 20, video_id=5)

@@ -1,4 +1,5 @@
 """Multi-view video dataset: decode once per video, cut many views."""
+import copy
 import logging
 import os
 from typing import Callable, List, Optional, Sequence, Union
@@ -64,13 +65,32 @@ def _take(frames: np.ndarray, pos: np.ndarray) -> np.ndarray:
     return out
 
 
-def _build_pipeline(cfgs: Sequence[ConfigType]) -> Compose:
+#: the names a view pipeline may hold in place of a transform (see
+#: ``region_source`` of :class:`MultiViewVideoDataset`)
+PIPELINE_SLOTS = ('region_source', )
+
+
+def _build_pipeline(cfgs: Sequence[ConfigType],
+                    slots: Optional[dict] = None) -> Compose:
     """Build with mmvssl's TRANSFORMS (falls back to mmaction2 / mmengine
-    types), so the clip transforms resolve without a default scope."""
+    types), so the clip transforms resolve without a default scope. A
+    string names a slot: it is replaced by ``slots[name]`` (dropped when
+    that is None)."""
     if not isinstance(cfgs, (list, tuple)):
         raise TypeError(f'a view pipeline must be a list, got {cfgs!r}')
-    return Compose(
-        [TRANSFORMS.build(c) if isinstance(c, dict) else c for c in cfgs])
+    slots = slots or {}
+    out = []
+    for c in cfgs:
+        if isinstance(c, str):
+            if c not in PIPELINE_SLOTS:
+                raise KeyError(f'unknown pipeline slot {c!r} in a view '
+                               f'pipeline; slots: {list(PIPELINE_SLOTS)}')
+            c = slots.get(c)
+            if c is None:
+                continue
+        out.append(TRANSFORMS.build(copy.deepcopy(c))
+                   if isinstance(c, dict) else c)
+    return Compose(out)
 
 
 @DATASETS.register_module()
@@ -160,6 +180,12 @@ class MultiViewVideoDataset(BaseActionDataset):
         num_threads (int): decoding threads per reader. Defaults to 1.
         backend_args (dict, optional): mmengine file backend.
         pack (dict | callable): Defaults to ``dict(type='PackMultiView')``.
+        region_source (dict | callable, optional): the region-box source
+            (``RandomRegionBoxes``, ``SLICRegionBoxes``, ...) put where a
+            view pipeline holds the slot ``'region_source'`` (e.g. after
+            the spatial transforms, before the photometric ones), so a
+            config swaps the source without rebuilding the views. None
+            drops the slot; a source no pipeline uses is an error.
         delimiter (str): annotation field separator (runs of it count as
             one). Defaults to ``' '``.
         multi_class (bool), num_classes (int), test_mode (bool),
@@ -184,6 +210,7 @@ class MultiViewVideoDataset(BaseActionDataset):
                  num_threads: int = 1,
                  backend_args: Optional[dict] = None,
                  pack: ConfigType = dict(type='PackMultiView'),
+                 region_source: Optional[ConfigType] = None,
                  delimiter: str = ' ',
                  multi_class: bool = False,
                  num_classes: Optional[int] = None,
@@ -220,6 +247,7 @@ class MultiViewVideoDataset(BaseActionDataset):
         self.clip_sampler = (
             TASK_UTILS.build(clip_sampler)
             if isinstance(clip_sampler, dict) else clip_sampler)
+        self._slots = dict(region_source=region_source)
         self.view_names, self.view_pipelines = self._build_views(
             views, view_pipeline, num_views)
         self.pack = TRANSFORMS.build(pack) if isinstance(pack, dict) else pack
@@ -260,7 +288,8 @@ class MultiViewVideoDataset(BaseActionDataset):
                                    f'{sorted(unknown)}; expected name, '
                                    'pipeline')
                 names.append(str(v.get('name', f'view{i}')))
-                pipelines.append(_build_pipeline(v.get('pipeline', [])))
+                pipelines.append(
+                    _build_pipeline(v.get('pipeline', []), self._slots))
         else:
             if num_views is None:
                 num_views = getattr(self.clip_sampler, 'num_views', None)
@@ -269,10 +298,17 @@ class MultiViewVideoDataset(BaseActionDataset):
                                  '`view_pipeline` is used (the sampler does '
                                  'not say how many views it returns)')
             names = [f'view{i}' for i in range(int(num_views))]
-            shared = _build_pipeline(view_pipeline)
+            shared = _build_pipeline(view_pipeline, self._slots)
             pipelines = [shared] * len(names)
         if len(set(names)) != len(names):
             raise ValueError(f'view names must be unique, got {names}')
+        cfgs = ([v.get('pipeline', []) for v in views]
+                if views is not None else [view_pipeline])
+        for slot, source in self._slots.items():
+            if source is not None and not any(slot in c for c in cfgs):
+                raise ValueError(
+                    f'{slot}={source!r} is given but no view pipeline holds '
+                    f'the slot {slot!r} (put the string where it goes)')
         expected = getattr(self.clip_sampler, 'num_views', None)
         if expected is not None and expected != len(names):
             raise ValueError(

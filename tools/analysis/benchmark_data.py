@@ -254,8 +254,8 @@ def build_k400(ann, deferred):
     ds.update(ann_file=ann, data_prefix=dict(video=''))
     if deferred:
         for view in ds['views']:
-            for t in view['pipeline']:
-                if t['type'] in PHOTOMETRIC_TYPES:
+            for t in view['pipeline']:  # (a str is a dataset slot)
+                if isinstance(t, dict) and t['type'] in PHOTOMETRIC_TYPES:
                     t['deferred'] = True
     return DATASETS.build(ds)
 

@@ -50,6 +50,7 @@ color_aug = [
         prob=0.8),
     dict(type='ClipGrayscale', prob=0.2),
 ]
+region_slot = 'region_source'
 view0_aug = [dict(type='ClipGaussianBlur', sigma=(0.1, 2.0), prob=1.0)]
 view1_aug = [
     dict(type='ClipGaussianBlur', sigma=(0.1, 2.0), prob=0.1),
@@ -67,7 +68,14 @@ train_dataloader = dict(
         data_prefix=dict(video=data_root),
         video_backend='decord',
         clip_sampler=clip_sampler,
+        # 'region_source' is a slot: the dataset's `region_source` (region
+        # boxes, after the spatial transforms and before the photometric
+        # ones; k400_ssl_regions.py) goes there, or nothing (the default).
         views=[
-            dict(name='view0', pipeline=spatial_aug + color_aug + view0_aug),
-            dict(name='view1', pipeline=spatial_aug + color_aug + view1_aug),
+            dict(
+                name='view0',
+                pipeline=spatial_aug + [region_slot] + color_aug + view0_aug),
+            dict(
+                name='view1',
+                pipeline=spatial_aug + [region_slot] + color_aug + view1_aug),
         ]))

@@ -1,10 +1,11 @@
 # Kinetics-400 pretraining data of ConST-CL: the CVRL views of
 # `k400_ssl.py` plus region boxes on every view (Sec. 3.3).
 #
-# The region source runs after the spatial transforms (boxes live in the
-# view's output pixels) and before the photometric ones (SLIC / FH then see
-# the un-jittered pixels). Ablations define another region source and
-# rebuild the two views the same way (configs/constcl/ablations/*-boxes_*).
+# The region source fills the views' 'region_source' slot (k400_ssl.py):
+# after the spatial transforms (boxes live in the view's output pixels) and
+# before the photometric ones (SLIC / FH then see the un-jittered pixels).
+# Ablations replace only the source (configs/constcl/ablations/*-boxes_*:
+# `region_source=dict(_delete_=True, type=...)`).
 # Video backend (decord) and checking the videos first
 # (tools/data/check_videos.py): see k400_ssl.py.
 _base_ = ['./k400_ssl.py']
@@ -16,14 +17,4 @@ random_boxes = dict(
     size_range=(0.1, 0.5),
     aspect_range=(0.5, 2.0))
 
-train_dataloader = dict(
-    dataset=dict(views=[
-        dict(
-            name='view0',
-            pipeline=_base_.spatial_aug + [random_boxes] +
-            _base_.color_aug + _base_.view0_aug),
-        dict(
-            name='view1',
-            pipeline=_base_.spatial_aug + [random_boxes] +
-            _base_.color_aug + _base_.view1_aug),
-    ]))
+train_dataloader = dict(dataset=dict(region_source=random_boxes))

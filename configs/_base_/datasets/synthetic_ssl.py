@@ -42,8 +42,10 @@ train_dataloader = dict(
         views=[
             dict(
                 name='view0',
-                pipeline=spatial_aug + _base_.color_aug + _base_.view0_aug),
+                pipeline=spatial_aug + [_base_.region_slot] +
+                _base_.color_aug + _base_.view0_aug),
             dict(
                 name='view1',
-                pipeline=spatial_aug + _base_.color_aug + _base_.view1_aug),
+                pipeline=spatial_aug + [_base_.region_slot] +
+                _base_.color_aug + _base_.view1_aug),
         ]))

@@ -1,6 +1,7 @@
 # ConST-CL data on the synthetic benchmark: the views of synthetic_ssl.py
-# plus 16 random boxes per frame (after the spatial transforms, before the
-# photometric ones), as k400_ssl_regions.py does for Kinetics.
+# plus 16 random boxes per frame in their 'region_source' slot (after the
+# spatial transforms, before the photometric ones), as k400_ssl_regions.py
+# does for Kinetics.
 _base_ = ['./synthetic_ssl.py']
 
 random_boxes = dict(
@@ -9,14 +10,4 @@ random_boxes = dict(
     size_range=(0.1, 0.5),
     aspect_range=(0.5, 2.0))
 
-train_dataloader = dict(
-    dataset=dict(views=[
-        dict(
-            name='view0',
-            pipeline=_base_.spatial_aug + [random_boxes] +
-            _base_.color_aug + _base_.view0_aug),
-        dict(
-            name='view1',
-            pipeline=_base_.spatial_aug + [random_boxes] +
-            _base_.color_aug + _base_.view1_aug),
-    ]))
+train_dataloader = dict(dataset=dict(region_source=random_boxes))

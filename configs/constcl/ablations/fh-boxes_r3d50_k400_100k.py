@@ -10,14 +10,6 @@ fh_boxes = dict(
     scales=(500, 1000),
     size_range=(0.05, 0.7),
     frames='center')
+# only the region source changes: it fills the views' 'region_source' slot
 train_dataloader = dict(
-    dataset=dict(views=[
-        dict(
-            name='view0',
-            pipeline=_base_.spatial_aug + [fh_boxes] +
-            _base_.color_aug + _base_.view0_aug),
-        dict(
-            name='view1',
-            pipeline=_base_.spatial_aug + [fh_boxes] +
-            _base_.color_aug + _base_.view1_aug),
-    ]))
+    dataset=dict(region_source=dict(_delete_=True, **fh_boxes)))

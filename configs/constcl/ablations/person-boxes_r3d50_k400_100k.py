@@ -11,14 +11,6 @@ person_boxes = dict(
     num_boxes=16,
     max_frame_gap=2,  # boxes detected every 4th frame
     frames='center')
+# only the region source changes: it fills the views' 'region_source' slot
 train_dataloader = dict(
-    dataset=dict(views=[
-        dict(
-            name='view0',
-            pipeline=_base_.spatial_aug + [person_boxes] +
-            _base_.color_aug + _base_.view0_aug),
-        dict(
-            name='view1',
-            pipeline=_base_.spatial_aug + [person_boxes] +
-            _base_.color_aug + _base_.view1_aug),
-    ]))
+    dataset=dict(region_source=dict(_delete_=True, **person_boxes)))

@@ -3,14 +3,6 @@
 _base_ = ['../r3d50_k400_100k.py']
 
 slic_boxes = dict(type='SLICRegionBoxes', num_boxes=16, frames='center')
+# only the region source changes: it fills the views' 'region_source' slot
 train_dataloader = dict(
-    dataset=dict(views=[
-        dict(
-            name='view0',
-            pipeline=_base_.spatial_aug + [slic_boxes] +
-            _base_.color_aug + _base_.view0_aug),
-        dict(
-            name='view1',
-            pipeline=_base_.spatial_aug + [slic_boxes] +
-            _base_.color_aug + _base_.view1_aug),
-    ]))
+    dataset=dict(region_source=dict(_delete_=True, **slic_boxes)))
