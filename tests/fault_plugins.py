@@ -1,4 +1,5 @@
-"""Fault injection for tests/test_faults.py, loaded by the trainer through
+"""Fault injection for tests/test_tools/test_faults.py, loaded by the trainer
+through
 ``custom_imports=dict(imports=['fault_plugins'])`` (tests/ on PYTHONPATH).
 
 Every fault is triggered by an environment variable, so one config serves all

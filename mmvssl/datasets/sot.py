@@ -70,7 +70,7 @@ class OTBQuirk(NamedTuple):
 #: ``initOmit``), the OTB-2015 sequence list (``Human4-2``, ``Jogging-1/2``,
 #: ``Skating2-1/2``), and what mmtracking's ``otb2coco.py``, pytracking's
 #: and the got10k toolkit's OTB loaders do. One row per sequence; each row
-#: has a test in ``tests/test_sot_datasets.py``.
+#: has a test in ``tests/test_datasets/test_sot_datasets.py``.
 OTB_QUIRKS: Dict[str, OTBQuirk] = {
     'David': OTBQuirk(
         frames=(300, 770),

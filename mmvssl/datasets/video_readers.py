@@ -25,7 +25,7 @@ dataset in its config; :data:`VIDEO_BACKENDS`):
   re-encodes them.
 
 All backends return the same frames for a well-formed file
-(``tests/test_video_readers.py``).
+(``tests/test_datasets/test_video_readers.py``).
 """
 import io
 import os.path as osp

@@ -1,7 +1,7 @@
 """Narrow compatibility fixes for the pinned OpenMMLab stack on recent torch.
 
 Applied once by ``import mmvssl``; every fix checks whether it is needed and is
-a no-op otherwise (each is covered by ``tests/test_compat.py``).
+a no-op otherwise (each is covered by ``tests/test_utils/test_compat.py``).
 
 1. ``mmaction2==1.2.0``'s wheel lacks ``mmaction/models/localizers/drn/``
    (upstream issue #2714), so ``import mmaction.models`` raises
@@ -21,7 +21,7 @@ a no-op otherwise (each is covered by ``tests/test_compat.py``).
    automatic,
    and never applied to remote (http/https) files.  The allow-list covers
    every pickle form numpy and mmengine write (``mmengine_safe_globals``;
-   ``tests/test_safe_load.py``).
+   ``tests/test_utils/test_safe_load.py``).
 
 3. DataLoader workers outlive a ``kill -9`` of their trainer (torch's own
    watchdog only runs while a worker waits for work).
@@ -38,7 +38,8 @@ a no-op otherwise (each is covered by ``tests/test_compat.py``).
    :func:`atomic_write` (temporary file in the same folder, flush, fsync,
    rename) and reorders ``CheckpointHook``: save, then ``last_checkpoint``
    (atomically), then delete (also for the best checkpoint it replaces).  ``MMVSSL_ATOMIC_CHECKPOINTS=0`` turns it off.
-   (Tests of 3 and 4: ``tests/test_reliability.py``, ``tests/test_faults.py``.)
+   (Tests of 3 and 4: ``tests/test_engine/test_reliability.py``,
+   ``tests/test_tools/test_faults.py``.)
 """
 import importlib.util
 import os

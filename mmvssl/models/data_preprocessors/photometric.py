@@ -10,7 +10,8 @@ worker path for the same parameters: each transform's output is rounded to
 integers where the worker's uint8 arrays are; grayscale and blur reproduce
 OpenCV's fixed-point arithmetic (bit-exact), hue its float HSV conversion;
 the colour jitter differs by float rounding only (one grey level on a few
-pixels, see ``tests/test_photometric_preprocessor.py``).
+pixels, see
+``tests/test_models/test_data_preprocessors/test_photometric_preprocessor.py``).
 
 Operations (plain dicts, in application order):
 
