@@ -98,3 +98,18 @@ def test_config_projector_is_the_configs_neck():
     assert neck(torch.randn(4, neck.in_channels)).shape == (4, 128)
     with pytest.raises(SystemExit, match='no model.neck'):
         L.config_neck(osp.join(L.ROOT, 'configs/ctrlaug/r3d18_synthetic.py'))
+
+
+def test_config_init_is_the_runners_init_weights():
+    cfg = osp.join(L.ROOT, 'configs/cvrl/r3d18_synthetic.py')
+    torch.manual_seed(0)
+    plain, _ = L.config_backbone(cfg, init='torch')
+    torch.manual_seed(0)
+    runner, _ = L.config_backbone(cfg, init='config')
+    # mmaction2's ResNet3d.init_weights zero-inits the last BN of each
+    # residual branch (mmcv's ConvModule already gives both Kaiming convs)
+    bn = runner.backbone.layer1[0].conv2.bn.weight
+    assert torch.all(bn == 0)
+    assert torch.all(plain.backbone.layer1[0].conv2.bn.weight == 1)
+    x = torch.randn(2, 3, 4, 32, 32)
+    assert not torch.allclose(plain(x), runner(x))

@@ -71,6 +71,12 @@ def parse_args(argv=None):
     p.add_argument('--min-gap', type=int, default=16,
                    help='frames between the two views of the SimCLR runs')
     p.add_argument('--temperature', type=float, default=0.1)
+    p.add_argument('--init', default='torch', choices=('torch', 'config'),
+                   help="clip runs' initialisation: PyTorch's layer defaults, "
+                   "or the backbone's own init_weights() (what mmengine's "
+                   "runner calls; mmaction2's ResNet3d zero-inits the last "
+                   'BN of every residual branch unless '
+                   'zero_init_residual=False)')
     p.add_argument('--projector', default='mlp', choices=('mlp', 'config'),
                    help="SimCLR runs' projector: a 2-layer MLP to 64-d, or "
                    "the --config's model.neck (e.g. CVRL's 3-hidden-layer "
@@ -230,9 +236,11 @@ class PooledBackbone(nn.Module):
         return out.mean(dim=tuple(range(2, out.dim())))
 
 
-def config_backbone(config):
+def config_backbone(config, init='torch'):
     """The ``model.backbone`` of ``config``, built from the registry, and
-    its feature width (measured)."""
+    its feature width (measured). ``init='config'`` applies the backbone's
+    ``init_weights()`` as the training runner does; ``'torch'`` keeps
+    PyTorch's layer defaults."""
     from mmengine.config import Config
 
     from mmvssl.registry import MODELS
@@ -240,6 +248,8 @@ def config_backbone(config):
     register_all_modules()
     cfg = Config.fromfile(config)
     net = PooledBackbone(MODELS.build(cfg.model.backbone))
+    if init == 'config':
+        net.backbone.init_weights()
     net.eval()
     with torch.no_grad():
         dim = net(torch.zeros(1, 3, 4, 32, 32)).shape[1]
@@ -325,7 +335,7 @@ def train_run(run, args, data, log=print):
     if kind == 'clip':
         net, dim = config_backbone(osp.join(ROOT, args.config)
                                    if not osp.isabs(args.config) else
-                                   args.config)
+                                   args.config, init=args.init)
     else:
         net, dim = frame_cnn()
     views = Views(kind, args)
