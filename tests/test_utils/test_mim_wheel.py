@@ -75,6 +75,11 @@ def wheel_env(tmp_path_factory):
         f'setuptools=={SETUPTOOLS}')
     pip(python, mmcv_wheel)
     pip(python, wheel + '[mim]')  # + the OpenMMLab stack (mminstall.txt)
+    # mmaction2 pulls in decord 0.6.0, mmvssl decord2: both write the same
+    # decord/ folder; the README's step for pip users (as tools/install.sh)
+    run([python, '-m', 'pip', 'uninstall', '-q', '-y', 'decord'], str(base),
+        child_env(), timeout=300)
+    pip(python, '--force-reinstall', '--no-deps', 'decord2==3.4.0')
     pip(python, '--no-deps', 'openmim==0.3.9')
     pip(python, 'click', 'colorama', 'model-index', 'pandas', 'requests',
         'rich', 'tabulate')
