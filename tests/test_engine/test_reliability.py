@@ -255,7 +255,7 @@ def test_unreadable_video_is_tried_once_then_skipped(tmp_path, log_records,
     attempts = []
     real = ds.prepare_data
     monkeypatch.setattr(ds, 'prepare_data',
-                        lambda i: (attempts.append(i), real(i))[1])
+                        lambda i, *a: (attempts.append(i), real(i, *a))[1])
     np.random.seed(0)
     for _ in range(5):
         out = ds[bad]

@@ -268,6 +268,8 @@ def bench_ctrlaug_correspondence(args) -> Dict:
                 g = new_geometry(name, (240, 320), total, 25.,
                                  r['frame_inds'] % total, r['playback_rate'],
                                  levels=levels, **extra)
+                # applied levels, as the levelled colour / blur transforms record
+                g['levels'] = dict(levels)
                 res = dict(imgs=frame, geometry=g, ref_geometry=dict(done))
                 flip(crops[min(v, 1)](res))
                 done[name] = g

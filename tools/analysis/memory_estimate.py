@@ -266,6 +266,8 @@ def make_local_global_views(cfg, batch_size, scale):
             geom = new_geometry(name, (240, 320), total, 25.,
                                 r['frame_inds'] % total, r['playback_rate'],
                                 levels=levels, **extra)
+            # applied levels, as the levelled colour / blur transforms record
+            geom['levels'] = dict(levels)
             res = dict(imgs=frame, geometry=geom, ref_geometry=dict(done))
             flip(crops[min(v, 1)](res))
             done[name] = geom
