@@ -4,18 +4,6 @@ import sys
 
 import pytest
 
-
-@pytest.fixture(autouse=True)
-def _isolate_default_scope():
-    """Each test starts from the mmengine default scope the previous one
-    found: a test that leaves e.g. ``'mmaction'`` current (Runner, mmaction2
-    helpers) would make later ``mmvssl`` builds search the parent registry."""
-    from mmengine.registry import DefaultScope
-    saved = dict(DefaultScope._instance_dict)
-    yield
-    DefaultScope._instance_dict.clear()
-    DefaultScope._instance_dict.update(saved)
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
