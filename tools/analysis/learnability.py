@@ -236,17 +236,22 @@ class PooledBackbone(nn.Module):
         return out.mean(dim=tuple(range(2, out.dim())))
 
 
-def config_backbone(config, init='torch'):
-    """The ``model.backbone`` of ``config``, built from the registry, and
-    its feature width (measured). ``init='config'`` applies the backbone's
-    ``init_weights()`` as the training runner does; ``'torch'`` keeps
-    PyTorch's layer defaults."""
+def _model_config(config):
+    """``config`` read after registering mmvssl, and the MODELS registry."""
     from mmengine.config import Config
 
     from mmvssl.registry import MODELS
     from mmvssl.utils import register_all_modules
     register_all_modules()
-    cfg = Config.fromfile(config)
+    return Config.fromfile(config), MODELS
+
+
+def config_backbone(config, init='torch'):
+    """The ``model.backbone`` of ``config``, built from the registry, and
+    its feature width (measured). ``init='config'`` applies the backbone's
+    ``init_weights()`` as the training runner does; ``'torch'`` keeps
+    PyTorch's layer defaults."""
+    cfg, MODELS = _model_config(config)
     net = PooledBackbone(MODELS.build(cfg.model.backbone))
     if init == 'config':
         net.backbone.init_weights()
@@ -316,12 +321,7 @@ def nt_xent(z, temperature):
 
 def config_neck(config):
     """The ``model.neck`` of ``config`` (the pipeline's projector)."""
-    from mmengine.config import Config
-
-    from mmvssl.registry import MODELS
-    from mmvssl.utils import register_all_modules
-    register_all_modules()
-    cfg = Config.fromfile(config)
+    cfg, MODELS = _model_config(config)
     if cfg.model.get('neck') is None:
         raise SystemExit(f'--projector config: {config} has no model.neck')
     return MODELS.build(cfg.model.neck)
@@ -330,12 +330,12 @@ def config_neck(config):
 def train_run(run, args, data, log=print):
     """Train one run; its random-init and trained probes and its losses."""
     kind, objective = run.split('-')
+    config = args.config if osp.isabs(args.config) else osp.join(
+        ROOT, args.config)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     if kind == 'clip':
-        net, dim = config_backbone(osp.join(ROOT, args.config)
-                                   if not osp.isabs(args.config) else
-                                   args.config, init=args.init)
+        net, dim = config_backbone(config, init=args.init)
     else:
         net, dim = frame_cnn()
     views = Views(kind, args)
@@ -344,8 +344,7 @@ def train_run(run, args, data, log=print):
     if objective == 'supervised':
         head = nn.Linear(dim, num_classes)
     elif args.projector == 'config':
-        head = config_neck(osp.join(ROOT, args.config)
-                           if not osp.isabs(args.config) else args.config)
+        head = config_neck(config)
     else:
         head = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(True),
                              nn.Linear(dim, 64))
