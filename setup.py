@@ -132,7 +132,7 @@ if __name__ == '__main__':
         name='mmvssl',
         version=get_version(),
         description='Self-supervised video representation learning '
-        '(ConST-CL, STOR/CSTP, controllable augmentations) for OpenMMLab',
+        '(ConST-CL, CSTP, controllable augmentations) for OpenMMLab',
         long_description=readme(),
         long_description_content_type='text/markdown',
         license='Apache License 2.0',

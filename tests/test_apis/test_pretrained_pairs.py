@@ -27,7 +27,7 @@ import mmvssl  # noqa: F401
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 README = osp.join(ROOT, 'configs', 'downstream', 'README.md')
 HEADING = '## Pretraining ↔ downstream pairs'
-PRETRAIN_DIRS = ('constcl', 'cvrl', 'stor', 'ctrlaug')
+PRETRAIN_DIRS = ('constcl', 'cvrl', 'cstp', 'ctrlaug')
 CONFIG_PATH = re.compile(
     r'configs/(?:%s)/[\w./-]+?\.py' % '|'.join(PRETRAIN_DIRS))
 DOWNSTREAM_PATH = re.compile(r'configs/downstream/[\w./-]+?\.py')

@@ -120,7 +120,7 @@ def _types(pipeline):
 
 
 def test_data_configs_state_the_official_choices():
-    ucf = load('configs/_base_/datasets/stor_ucf101.py')
+    ucf = load('configs/_base_/datasets/cstp_ucf101.py')
     ds = ucf.train_dataloader.dataset
     assert ds.clip_sampler.playback_cap == 'clip'
     v1, v2 = ds.views
@@ -137,7 +137,7 @@ def test_data_configs_state_the_official_choices():
         assert inner['ClipGrayscale']['prob'] == 0.2
         assert inner['ClipGaussianBlur']['prob'] == 0.5
         assert inner['ClipRotationJitter']['max_angle'] == 10
-    k400 = load('configs/_base_/datasets/stor_kinetics400.py')
+    k400 = load('configs/_base_/datasets/cstp_kinetics400.py')
     views = k400.train_dataloader.dataset.views
     assert views[0]['pipeline'][0] == dict(type='ClipResize',
                                            scale=(-1, 320))
@@ -147,7 +147,7 @@ def test_data_configs_state_the_official_choices():
     assert 'ClipRotation' not in _types(norot)
     assert 'ClipRandomApply/ClipRotationJitter' not in _types(norot)
     # a main config resolves them
-    cstp = load('configs/stor/cstp_r2plus1d10_4xb15-300e_ucf101.py')
+    cstp = load('configs/cstp/cstp_r2plus1d10_4xb15-300e_ucf101.py')
     assert cstp.train_dataloader.dataset.clip_sampler.playback_cap == 'clip'
 
 
@@ -162,7 +162,7 @@ def test_ucf101_pipeline_end_to_end(tmp_path):
     from mmvssl.structures.geometry import (nearest_candidate,
                                             spatial_overlap_rate,
                                             temporal_overlap_rate)
-    cfg = load('configs/_base_/datasets/stor_ucf101.py')
+    cfg = load('configs/_base_/datasets/cstp_ucf101.py')
     ann = make_video_list(str(tmp_path), [20, 40, 130], size=(128, 96))
     ds_cfg = cfg.train_dataloader.dataset.to_dict()
     ds_cfg.pop('type')

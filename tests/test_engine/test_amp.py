@@ -41,15 +41,15 @@ def cstp_variant(path):
     return Config.fromfile(osp.join(ROOT, path))
 
 
-def baseline(kind, path='configs/stor/cstp-moco_r2plus1d10_4xb15-300e_'
+def baseline(kind, path='configs/cstp/cstp-moco_r2plus1d10_4xb15-300e_'
              'ucf101.py'):
     """A plain framework (MoCo / BYOL / SimCLR / SimSiam, no pretexts) on
     the CSTP config's backbone and data, with that config's head."""
     heads = dict(
-        MoCo='configs/stor/cstp-moco_r2plus1d10_4xb15-300e_ucf101.py',
-        SimCLR='configs/stor/cstp-simclr_r2plus1d10_4xb15-300e_ucf101.py',
-        SimSiam='configs/stor/cstp-simsiam_r2plus1d10_4xb15-300e_ucf101.py',
-        BYOL='configs/stor/cstp_r2plus1d10_4xb15-300e_ucf101.py')
+        MoCo='configs/cstp/cstp-moco_r2plus1d10_4xb15-300e_ucf101.py',
+        SimCLR='configs/cstp/cstp-simclr_r2plus1d10_4xb15-300e_ucf101.py',
+        SimSiam='configs/cstp/cstp-simsiam_r2plus1d10_4xb15-300e_ucf101.py',
+        BYOL='configs/cstp/cstp_r2plus1d10_4xb15-300e_ucf101.py')
     cfg = Config.fromfile(osp.join(ROOT, heads[kind]))
     head = copy.deepcopy(cfg.model.contrastive_head)
     head.pop('type')
@@ -65,9 +65,9 @@ ALGORITHMS = {
     'CVRL': (lambda: small_r3d(Config.fromfile(
         osp.join(ROOT, 'configs/cvrl/r3d50_k400.py'))), (.5, .25)),
     'CSTP-BYOL': (lambda: cstp_variant(
-        'configs/stor/cstp_r2plus1d10_4xb15-300e_ucf101.py'), (.5, .25)),
+        'configs/cstp/cstp_r2plus1d10_4xb15-300e_ucf101.py'), (.5, .25)),
     'CSTP-SimCLR': (lambda: cstp_variant(
-        'configs/stor/cstp-simclr_r2plus1d10_4xb15-300e_ucf101.py'),
+        'configs/cstp/cstp-simclr_r2plus1d10_4xb15-300e_ucf101.py'),
         (.5, .25)),
     'MoCo': (lambda: baseline('MoCo'), (.5, .25)),
     'BYOL': (lambda: baseline('BYOL'), (.5, .25)),

@@ -88,7 +88,7 @@ def test_input_shapes_from_the_configs():
         return tuple(full)
 
     assert shape('configs/constcl/r3d50_k400.py') == (16, 224, 224)
-    assert shape('configs/stor/cstp_r2plus1d10_4xb15-300e_ucf101.py') == \
+    assert shape('configs/cstp/cstp_r2plus1d10_4xb15-300e_ucf101.py') == \
         (16, 112, 112)
     assert shape('configs/ctrlaug/r3d18_ucf101.py') == (16, 112, 112)
 
@@ -139,8 +139,8 @@ def settings(cfg):
 REAL_PRETRAINING = [
     p for pattern in ('configs/constcl/r3d50_k400*.py',
                       'configs/constcl/ablations/*.py',
-                      'configs/cvrl/r3d50_k400*.py', 'configs/stor/*.py',
-                      'configs/stor/ablation/table*.py',
+                      'configs/cvrl/r3d50_k400*.py', 'configs/cstp/*.py',
+                      'configs/cstp/ablation/table*.py',
                       'configs/ctrlaug/*.py', 'configs/ctrlaug/ablations/*.py')
     for p in sorted(glob.glob(osp.join(ROOT, pattern)))
     if not p.endswith('_synthetic.py')

@@ -1,6 +1,6 @@
 # The synthetic benchmark's paths and the pretraining feature monitor that
 # every synthetic pretraining config shares (synthetic_ssl.py,
-# stor_synthetic.py): weighted kNN (k=20) of the val videos' action labels
+# cstp_synthetic.py): weighted kNN (k=20) of the val videos' action labels
 # against the train videos', on one centred 8-frame (stride 4) 112^2 clip
 # per video (global branch, average-pooled, L2-normalised), before training,
 # every 5 epochs and after the last epoch (the curve in the demo's

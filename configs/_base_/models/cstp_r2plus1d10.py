@@ -7,9 +7,9 @@
 #   - STORHead: FC-BN-ReLU-FC on cat(f1, f2) for 5 spatial and 5 temporal
 #     overlap classes, l_s = l_t = 1 (heads as the released code, below).
 # L = 0.1 L_ctr + L_pcls + L_rcls + L_ocls (appendix). Set a head to None to
-# switch its task off (see configs/stor/ablation/).
+# switch its task off (see configs/cstp/ablation/).
 feat_dim = 512
-# projector shared by the four frameworks (configs/stor/cstp-{simclr,moco,
+# projector shared by the four frameworks (configs/cstp/cstp-{simclr,moco,
 # simsiam}_*.py swap the head and reuse it)
 projector = dict(
     type='MLPProjectionNeck',

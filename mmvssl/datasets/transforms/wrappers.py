@@ -16,7 +16,7 @@ class ClipRandomApply(ClipTransform):
     mmvssl's registry (so the config needs no default scope), and it uses
     NumPy's random state like the other clip transforms. E.g. CSTP's
     released code applies its whole "base" augmentation to a clip with
-    probability 0.3 (``configs/_base_/datasets/stor_ucf101.py``).
+    probability 0.3 (``configs/_base_/datasets/cstp_ucf101.py``).
 
     Args:
         transforms (list[dict | callable]): the transforms.

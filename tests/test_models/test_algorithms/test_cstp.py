@@ -183,7 +183,7 @@ class _RecordLoss(Hook):
 
 @pytest.mark.timeout(300)
 def test_synthetic_config_trains_and_the_loss_drops(tmp_path):
-    """20 iterations of configs/stor/cstp_r3d18_synthetic.py (BYOL and the
+    """20 iterations of configs/cstp/cstp_r3d18_synthetic.py (BYOL and the
     three pretexts, narrowed: R3D-18 of width 8, 8 x 32 x 32 clips) with the
     mmengine Runner on 12 synthetic test videos (colour gradients and frame
     codes, tests/video_utils.py, so the pretext labels are learnable in a
@@ -194,7 +194,7 @@ def test_synthetic_config_trains_and_the_loss_drops(tmp_path):
     from video_utils import make_video_list
     ann = make_video_list(str(tmp_path / 'videos'), [80] * 12)
     cfg = Config.fromfile(
-        osp.join(ROOT, 'configs/stor/cstp_r3d18_synthetic.py'))
+        osp.join(ROOT, 'configs/cstp/cstp_r3d18_synthetic.py'))
     ds = cfg.train_dataloader.dataset
     ds.ann_file = ann
     ds.data_prefix = dict(video=str(tmp_path / 'videos'))

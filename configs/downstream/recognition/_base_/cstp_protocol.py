@@ -1,4 +1,4 @@
-# CSTP's recognition protocol (STOR / CSTP, AAAI 2022, appendix "Supervised
+# CSTP's recognition protocol (CSTP, AAAI 2022, appendix "Supervised
 # Fine-tuning Stage"): 16-frame 112x112 clips; 100 epochs, batch 60, SGD
 # lr 0.02 decayed x0.1 when the validation accuracy plateaus, weight decay
 # 5e-4; test: 10 uniformly sampled clips, centre crop, scores averaged. The

@@ -1,0 +1,82 @@
+# CSTP (BYOL + playback rate + rotation + STOR) on the synthetic benchmark,
+# on CPU in minutes: R3D-18 of base width 16 (128-d features), two 8-frame
+# 64 x 64 clips, batch 16, 3 epochs.
+#
+#   python tools/train.py configs/cstp/cstp_r3d18_synthetic.py
+_base_ = [
+    '../_base_/models/cstp_r2plus1d10.py',
+    '../_base_/datasets/cstp_synthetic.py',
+    '../_base_/schedules/cstp_sgd_cosine_300e.py',
+    '../_base_/default_runtime.py',
+]
+
+feat_dim = 128  # R3D-18 (BasicBlock) of base width 16: 16 * 8
+emb_dim = 64
+projector = dict(
+    _base_.projector, in_channels=feat_dim, hid_channels=512,
+    out_channels=emb_dim)
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='ResNet3d',
+        depth=18,
+        base_channels=16,
+        pretrained=None,
+        pretrained2d=False,
+        conv1_kernel=(3, 7, 7),
+        with_pool1=False,
+        with_pool2=False,
+        temporal_strides=(1, 2, 2, 2),
+        inflate=(1, 1, 1, 1),
+        zero_init_residual=False),
+    contrastive_head=dict(
+        projector=projector,
+        predictor=dict(
+            in_channels=emb_dim, hid_channels=512, out_channels=emb_dim)),
+    pretext_heads=dict(
+        pcls=dict(in_channels=feat_dim, num_classes=3),
+        rcls=dict(in_channels=feat_dim),
+        ocls=dict(in_channels=feat_dim, hid_channels=feat_dim)))
+
+# the contrastive frameworks of the synthetic rows, declared once: the plain
+# baselines ({simclr,moco,byol,simsiam}_r3d18_synthetic.py) use them as
+# their head, the CSTP variants (cstp-{simclr,moco,simsiam}_r3d18_
+# synthetic.py) as their contrastive_head (this file: BYOL)
+simclr_head = dict(
+    type='SimCLRHead',
+    projector=projector,
+    temperature=0.1)
+# a queue of 256 keys (fewer than the 432 training videos), momentum 0.99
+# for the short run, temperature 0.2
+moco_head = dict(
+    type='MoCoHead',
+    projector=projector,
+    queue_len=256,
+    feat_dim=emb_dim,
+    temperature=0.2,
+    momentum=0.99)
+# bottleneck predictor 64 -> 16 -> 64
+simsiam_head = dict(
+    type='SimSiamHead',
+    projector=projector,
+    predictor=dict(
+        type='MLPProjectionNeck',
+        in_channels=emb_dim,
+        hid_channels=16,
+        out_channels=emb_dim,
+        num_hidden_layers=1,
+        normalize_inputs=False))
+
+# the CSTP schedule (SGD, cosine to 1e-5, weight decay 5e-4) in 3 epochs
+max_epochs = 3
+train_cfg = dict(max_epochs=max_epochs)
+optim_wrapper = dict(optimizer=dict(lr=0.05))
+param_scheduler = [
+    dict(_base_.param_scheduler[0], T_max=max_epochs, end=max_epochs)
+]
+auto_scale_lr = dict(base_batch_size=16)
+
+default_hooks = dict(
+    logger=dict(interval=9),
+    checkpoint=dict(interval=1, max_keep_ckpts=1, save_best=None))
+randomness = dict(seed=0)
