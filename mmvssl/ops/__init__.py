@@ -16,12 +16,3 @@ __all__ = [
     'frame_spans', 'cell_membership', 'cell_boundaries', 'view_corners'
 ]
 
-
-def __getattr__(name):
-    # records_by_view reads data samples: it lives in mmvssl.structures.views
-    # (the one reader of view records); this redirect keeps the old import
-    # of tools/analysis/benchmark_train_step.py working
-    if name == 'records_by_view':
-        from mmvssl.structures.views import records_by_view
-        return records_by_view
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -245,8 +245,8 @@ def bench_ctrlaug_correspondence(args) -> Dict:
 
     from mmvssl.datasets.samplers import LocalGlobalSampler
     from mmvssl.datasets.transforms import ClipFlip, ClipRandomResizedCrop
-    from mmvssl.ops import records_by_view, tube_correspondence
-    from mmvssl.structures import new_geometry
+    from mmvssl.ops import tube_correspondence
+    from mmvssl.structures import new_geometry, records_by_view
     big, K = 128, 4
     T, H, W = (int(v) for v in args.shape)
     np.random.seed(0)
