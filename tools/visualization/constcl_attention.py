@@ -162,9 +162,9 @@ def compute_attention(model, batch: Dict, direction: str = 'ab') -> Dict:
     (target feature map size) and ``maps`` (one ``(heads, N, c, h, w)``
     array per decoder layer).
     """
-    from mmvssl.models.algorithms.constcl import collect_view_geometry
     from mmvssl.models.algorithms.temporal_sampling import \
         context_frame_indices
+    from mmvssl.structures import stacked_boxes
     data = model.data_preprocessor(batch, False)
     samples = data['data_samples']
     ia, ib = model.view_indices
@@ -176,8 +176,8 @@ def compute_attention(model, batch: Dict, direction: str = 'ab') -> Dict:
     if model.normalize_local:
         la, lb = F.normalize(la, dim=1), F.normalize(lb, dim=1)
     device = va.device
-    ga = collect_view_geometry(samples, ia, device)
-    gb = collect_view_geometry(samples, ib, device)
+    ga = stacked_boxes(samples, ia, device)
+    gb = stacked_boxes(samples, ib, device)
     Ta, Tb = la.shape[2], lb.shape[2]
     ts_a = model._feature_timestamps(ga['timestamps'], va.shape[2], Ta)
     ts_b = model._feature_timestamps(gb['timestamps'], vb.shape[2], Tb)

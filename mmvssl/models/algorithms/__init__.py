@@ -1,6 +1,6 @@
 from .base import BaseSSLAlgorithm
 from .byol import BYOL
-from .constcl import collect_view_geometry, ConSTCL
+from .constcl import ConSTCL
 from .cstp import ContrastiveBaseline, CSTP
 from .ctrlaug import CtrlAug
 from .cvrl import CVRL
@@ -15,7 +15,7 @@ from .temporal_sampling import (build_frame_sampler, CenterFrameSampler,
 __all__ = [
     'BaseSSLAlgorithm', 'ConSTCL', 'CVRL', 'CenterFrameSampler',
     'NearestFrameSampler', 'RandomFrameSampler', 'build_frame_sampler',
-    'context_frame_indices', 'collect_view_geometry', 'CtrlAug', 'CSTP',
+    'context_frame_indices', 'CtrlAug', 'CSTP',
     'ContrastiveBaseline', 'SimCLR', 'MoCo', 'BYOL', 'SimSiam',
     'SupervisedBaseline'
 ]

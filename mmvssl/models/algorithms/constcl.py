@@ -9,10 +9,6 @@ from mmvssl.ops import RoIAlign3D, get_dist_info
 from mmvssl.registry import MODELS
 from mmvssl.structures.views import stacked_boxes
 from .base import BaseSSLAlgorithm
-
-#: the former name of :func:`mmvssl.structures.stacked_boxes` (used by
-#: ``tools/visualization/constcl_attention.py``)
-collect_view_geometry = stacked_boxes
 from .temporal_sampling import build_frame_sampler, context_frame_indices
 
 
