@@ -138,3 +138,59 @@ PINNED_SEED0 = [
     (24, [1, 9, 150, 140], False),
     (34, [55, 12, 164, 143], False),
 ]
+
+
+def test_decord_reads_through_key_frames_instead_of_seeking():
+    from mmvssl.datasets.video_readers import (DECORD_BRIDGE_FRAMES,
+                                               _decord_request)
+    keys = [0, 12, 24, 36]
+    # stride 2, even phase: frame 12 / 24 follow 10 / 22 -> ask for 11 / 23
+    req, rows = _decord_request(np.arange(8, 28, 2), keys)
+    assert req == [8, 10, 11, 12, 14, 16, 18, 20, 22, 23, 24, 26]
+    assert [req[r] for r in rows] == list(range(8, 28, 2))
+    # odd phase: decord never has to seek (13 is in 12's group of pictures
+    # once 11 is read), nothing to add
+    assert _decord_request(np.arange(9, 29, 2), keys) == (list(range(
+        9, 29, 2)), None)
+    # a gap longer than the bridge limit: decord's seek is cheaper
+    far = 12 - 2 - DECORD_BRIDGE_FRAMES
+    assert _decord_request(np.array([far, 12]), keys)[1] is None
+    assert _decord_request(np.array([far + 1, 12]),
+                           keys) == ([far + 1, 11, 12], [0, 2])
+    # a single index is left to decord (a seeking read, as the doctor wants)
+    assert _decord_request(np.array([30]), keys) == ([30], None)
+
+
+def test_dropping_bridge_rows_is_in_place():
+    from mmvssl.datasets.video_readers import _drop_rows
+    rng = np.random.RandomState(0)
+    frames = rng.randint(0, 256, (9, 5, 4, 3)).astype(np.uint8)
+    rows = [0, 1, 3, 4, 5, 7, 8]
+    ref = frames[rows].copy()
+    out = _drop_rows(frames, rows)
+    np.testing.assert_array_equal(out, ref)
+    assert np.shares_memory(out, frames)
+    frozen = frames.copy()
+    frozen.flags.writeable = False  # falls back to a copy
+    np.testing.assert_array_equal(_drop_rows(frozen, [1, 2]), frozen[1:3])
+
+
+def test_default_pipeline_takes_the_bridged_path(textured, monkeypatch):
+    """The pixel test above goes through bridged reads (so it pins them)."""
+    from mmvssl.datasets import video_readers
+    paths, ann = textured
+    ds = _default_dataset(ann)
+    requests = []
+    orig = video_readers._decord_request
+
+    def spy(inds, keys, *args):
+        out = orig(inds, keys, *args)
+        requests.append(out[1] is not None)
+        return out
+
+    monkeypatch.setattr(video_readers, '_decord_request', spy)
+    for seed in range(4):
+        np.random.seed(seed)
+        for i in range(len(paths)):
+            ds[i]
+    assert any(requests) and not all(requests)

@@ -33,7 +33,12 @@ def _to_cthw(imgs: np.ndarray) -> np.ndarray:
     t, h, w, c = imgs.shape
     if c <= 4 and t * h > 0:  # cv2.split: one plane per channel, SIMD
         tall = np.ascontiguousarray(imgs).reshape(t * h, w, c)
-        return np.stack(cv2.split(tall)).reshape(c, t, h, w)
+        out = np.empty((c, t * h, w), imgs.dtype)
+        planes = cv2.split(tall, list(out))  # written into `out`: one copy
+        if not all(p is q or np.shares_memory(p, q)
+                   for p, q in zip(planes, out)):
+            out = np.stack(planes)  # a cv2 that allocated its own planes
+        return out.reshape(c, t, h, w)
     return np.array(imgs.transpose(3, 0, 1, 2), order='C')
 
 
