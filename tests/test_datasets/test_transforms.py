@@ -360,6 +360,42 @@ def test_temporal_interval_sampler_options():
         TemporalIntervalSampler(clip_len=4, interval='gauss')
 
 
+def test_temporal_interval_min_interval():
+    # 4-frame stride-8 clips of an 80-frame video (the synthetic recipe):
+    # span 25, largest gap 55; min_interval=25 (rounded up to the stride
+    # grid: 32) keeps the clips disjoint
+    np.random.seed(0)
+    s = TemporalIntervalSampler(clip_len=4, frame_interval=8,
+                                min_interval=25, interval='uniform')
+    gaps = []
+    for _ in range(2000):
+        a, b = s(80, 25.)
+        gaps.append(b['frame_inds'][0] - a['frame_inds'][0])
+        assert not np.intersect1d(a['frame_inds'], b['frame_inds']).size
+    assert set(gaps) == {32, 40, 48}  # multiples of 8 in [25, 55]
+    # linear: still decreasing from the minimum
+    lin = TemporalIntervalSampler(clip_len=4, frame_interval=8,
+                                  min_interval=25)
+    counts = np.bincount([
+        np.subtract(*[r['frame_inds'][0] for r in lin(80, 25.)][::-1])
+        for _ in range(3000)
+    ])[32::8]
+    assert len(counts) == 3 and (np.diff(counts) < 0).all()
+    # a video too short for the minimum: the largest gap that fits
+    a, b = s(40, 25.)
+    assert b['frame_inds'][0] - a['frame_inds'][0] == 8
+    # default 0: the same draws as before the option existed
+    np.random.seed(3)
+    ref = [r['frame_inds'][0] for _ in range(20) for r in TemporalIntervalSampler(
+        clip_len=4, frame_interval=8)(80, 25.)]
+    np.random.seed(3)
+    new = [r['frame_inds'][0] for _ in range(20) for r in TemporalIntervalSampler(
+        clip_len=4, frame_interval=8, min_interval=0)(80, 25.)]
+    assert ref == new
+    with pytest.raises(ValueError, match='min_interval'):
+        TemporalIntervalSampler(clip_len=4, min_interval=10, max_interval=5)
+
+
 def test_segment_sparse_and_compose_samplers():
     np.random.seed(0)
     seg = SegmentClipSampler(clip_len=4, num_clips=4)

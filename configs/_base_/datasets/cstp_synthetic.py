@@ -8,7 +8,7 @@
 # frames (rates 0.25, 0.375, 0.625, 0.75, 1); playback rates 1, 2, 4 (a
 # pair at overlap 0.2 and rate 8 would need 105 frames); no resize before
 # the crops (the frames are already small). The kNN monitor of the other
-# methods' synthetic configs (synthetic_knn.py: one centred 8 x 112 x 112
+# methods' synthetic configs (synthetic_knn.py: one centred 4 x 64 x 64
 # clip per video) is kept.
 _base_ = ['./cstp_ucf101.py', './synthetic_knn.py']
 

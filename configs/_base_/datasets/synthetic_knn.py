@@ -1,9 +1,9 @@
 # The synthetic benchmark's paths and the pretraining feature monitor that
 # every synthetic pretraining config shares (synthetic_ssl.py,
 # cstp_synthetic.py): weighted kNN (k=20) of the val videos' action labels
-# against the train videos', on one centred 8-frame (stride 4) 112^2 clip
+# against the train videos', on one centred 4-frame (stride 8) 64^2 clip
 # per video (global branch, average-pooled, L2-normalised), before training,
-# every 5 epochs and after the last epoch (the curve in the demo's
+# every 10 epochs and after the last epoch (the curve in the demo's
 # leaderboard).
 #
 # The benchmark folder comes from MMVSSL_SYNTHETIC_ROOT (`tools/demo.py`
@@ -12,31 +12,36 @@ synthetic_root = '{{$MMVSSL_SYNTHETIC_ROOT:data/synthetic}}'
 synthetic_videos = synthetic_root + '/videos'
 synthetic_train_list = synthetic_root + '/kinetics/train_list.txt'
 synthetic_val_list = synthetic_root + '/kinetics/val_list.txt'
+# the clip geometry of the synthetic pretraining recipes (synthetic_ssl.py):
+# the kNN monitor sees one centred clip of it
+knn_clip_len = 4
+knn_frame_interval = 8
+knn_crop_size = 64
 
 knn_dataset = dict(
     type='MultiViewVideoDataset',
     data_prefix=dict(video=synthetic_videos),
     clip_sampler=dict(
         type='UniformClipSampler',
-        clip_len=8,
-        frame_interval=4,
+        clip_len=knn_clip_len,
+        frame_interval=knn_frame_interval,
         num_clips=1,
         test_mode=True),
     view_pipeline=[
-        dict(type='ClipResize', scale=(-1, 112)),
-        dict(type='ClipCenterCrop', crop_size=112),
+        dict(type='ClipResize', scale=(-1, knn_crop_size)),
+        dict(type='ClipCenterCrop', crop_size=knn_crop_size),
     ],
     test_mode=True)
 knn_monitor = dict(
     type='KNNMonitorHook',
     train_dataloader=dict(
-        batch_size=16,
+        batch_size=32,
         num_workers=2,
         dataset=dict(knn_dataset, ann_file=synthetic_train_list)),
     val_dataloader=dict(
-        batch_size=16,
+        batch_size=32,
         num_workers=2,
         dataset=dict(knn_dataset, ann_file=synthetic_val_list)),
-    interval=5,  # epochs; the hook also evaluates after the last one
+    interval=10,  # epochs; the hook also evaluates after the last one
     before_train=True)
 custom_hooks = [knn_monitor]

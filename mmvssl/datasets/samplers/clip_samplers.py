@@ -237,6 +237,11 @@ class TemporalIntervalSampler(BaseClipSampler, _PlaybackMixin):
     1/15 s at 30 fps) is far below the scale of the distribution.
     ``interval_step=1`` allows any gap.
 
+    ``min_interval`` (default 0, CVRL) draws the gap over ``[min_interval,
+    G]`` instead (the same distribution, shifted; a video too short for it
+    gets the largest gap that fits): clips that far apart share little
+    background in footage where the camera moves.
+
     Args:
         clip_len (int): frames per clip (CVRL: 16).
         frame_interval (int): stride (CVRL: 2, i.e. 32 raw frames -> 16).
@@ -248,6 +253,8 @@ class TemporalIntervalSampler(BaseClipSampler, _PlaybackMixin):
             (all clips then use the slowest drawn stride's span for fitting).
         interval_step (int, optional): gap granularity in frames. Defaults
             to ``frame_interval``.
+        min_interval (int): smallest gap in source frames (a multiple of
+            ``interval_step`` is used, rounded up). Defaults to 0.
     """
 
     def __init__(self,
@@ -257,7 +264,8 @@ class TemporalIntervalSampler(BaseClipSampler, _PlaybackMixin):
                  interval: str = 'linear',
                  max_interval: Optional[int] = None,
                  playback_rates: Optional[Sequence[int]] = None,
-                 interval_step: Optional[int] = None) -> None:
+                 interval_step: Optional[int] = None,
+                 min_interval: int = 0) -> None:
         if interval_step is None:
             interval_step = frame_interval
         check_positive(
@@ -272,6 +280,12 @@ class TemporalIntervalSampler(BaseClipSampler, _PlaybackMixin):
         if max_interval is not None and max_interval < 0:
             raise ValueError(f'{type(self).__name__}: max_interval must be '
                              f'>= 0, got {max_interval}')
+        if min_interval < 0 or (max_interval is not None
+                                and min_interval > max_interval):
+            raise ValueError(f'{type(self).__name__}: min_interval must be '
+                             f'in [0, max_interval], got {min_interval} '
+                             f'(max_interval={max_interval})')
+        self.min_interval = int(min_interval)
         self.clip_len = clip_len
         self.frame_interval = frame_interval
         self.num_clips = self.num_views = num_clips
@@ -284,14 +298,16 @@ class TemporalIntervalSampler(BaseClipSampler, _PlaybackMixin):
         """One gap in ``[0, max_gap]`` (a multiple of ``interval_step``)
         from the configured distribution."""
         steps = max_gap // self.interval_step
-        if steps <= 0:
-            return 0
+        lo = min(-(-self.min_interval // self.interval_step), steps)
+        if steps - lo <= 0:
+            return max(0, steps) * self.interval_step
+        n = steps - lo
         if self.interval == 'uniform':
-            k = int(np.random.randint(steps + 1))
-        else:  # floor of a linearly decreasing density on [0, steps + 1)
-            x = (steps + 1) * (1.0 - np.sqrt(1.0 - np.random.uniform()))
-            k = min(int(x), steps)
-        return k * self.interval_step
+            k = int(np.random.randint(n + 1))
+        else:  # floor of a linearly decreasing density on [0, n + 1)
+            x = (n + 1) * (1.0 - np.sqrt(1.0 - np.random.uniform()))
+            k = min(int(x), n)
+        return (lo + k) * self.interval_step
 
     def sample(self, total_frames: int, fps: float) -> Records:
         draws = [self._draw_rate(total_frames) for _ in range(self.num_clips)]
@@ -313,6 +329,7 @@ class TemporalIntervalSampler(BaseClipSampler, _PlaybackMixin):
                 f'frame_interval={self.frame_interval}, '
                 f'num_clips={self.num_clips}, interval={self.interval!r}, '
                 f'max_interval={self.max_interval}, '
+                f'min_interval={self.min_interval}, '
                 f'interval_step={self.interval_step})')
 
 
