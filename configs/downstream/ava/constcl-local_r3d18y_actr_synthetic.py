@@ -1,6 +1,6 @@
 # AVA-format split of the synthetic benchmark on CPU in minutes: the
-# AVA v2.2 protocol (_base_/actr_32x2_ava22.py) scaled down to the R3D-18-Y
-# of width 16 of configs/_base_/models/constcl_r3d18_synthetic.py, which
+# AVA v2.2 protocol (_base_/actr_32x2_ava22.py) scaled down to the Y network
+# on the CPU trunk of configs/_base_/models/constcl_r3d18_synthetic.py, which
 # configs/constcl/r3d18_synthetic.py pre-trains; 8 frames at stride 4,
 # short side 128, batch 8, 300 iterations. Labels: motion (1..M) and
 # appearance (M+1..M+A) of every actor, frame mAP@0.5 by mmaction2's

@@ -1,7 +1,8 @@
-# SiamFC on the synthetic benchmark, on CPU in minutes: the ConST-CL R3D-18
-# Y network of width 16 (configs/_base_/models/constcl_r3d18_synthetic.py,
+# SiamFC on the synthetic benchmark, on CPU in minutes: the ConST-CL Y
+# network on the CPU trunk (configs/_base_/models/constcl_r3d18_synthetic.py,
 # pretrained by configs/constcl/r3d18_synthetic.py), local branch;
-# exemplar / search crops 63 / 127 px (features 8x8 / 16x16, response 9x9);
+# exemplar / search crops 63 / 127 px (features 16x16 / 32x32, the exemplar's
+# centre 8x8 correlated: response 25x25);
 # fine-tuned on the GOT-10k-style train split, evaluated (OPE) on the
 # OTB-style split. See docs/tracking.md for the measured numbers.
 #
@@ -26,9 +27,13 @@ model = dict(
     backbone=dict(_base_.model.backbone, out_branch='local'),
     exemplar_size=exemplar_size,
     instance_size=instance_size,
-    # centre 4x4 of the 8x8 exemplar features (response 13x13): without it
+    # the CPU trunk (synthetic_trunk.py) has no stem pool: stem and res3
+    # strides 2 x 2 with res4 / res5 at stride 1 (dilated) give stride 4
+    # (tests/test_models/test_trackers/test_siamfc.py measures it)
+    total_stride=4,
+    # centre 8x8 of the 16x16 exemplar features (response 25x25): without it
     # the zero-padded border cells bias the response to the map's corners
-    exemplar_feat_crop=4)
+    exemplar_feat_crop=8)
 
 train_dataloader = dict(
     batch_size=8,

@@ -190,6 +190,28 @@ def test_train_step_on_got10k_pairs(tiny):
     assert not torch.equal(w0, model.backbone.layer4_r[0].conv1.conv.weight)
 
 
+def test_synthetic_config_total_stride_is_the_backbones():
+    """The synthetic config's ``total_stride`` (search px per response
+    cell) is what its backbone, dilated by SiamFC, measures."""
+    import math
+
+    from mmengine.config import Config
+
+    from mmvssl.registry import MODELS
+    from mmvssl.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs/downstream/otb',
+                 'siamfc_r3d18y-local_synthetic.py'))
+    cfg.model.backbone.base_channels = 8
+    model = MODELS.build(cfg.model).eval()
+    frames = 2 * cfg.model.num_neighbors + 1
+    for size in (cfg.model.exemplar_size, cfg.model.instance_size):
+        with torch.no_grad():
+            feat = model.extract_feat(torch.zeros(1, 3, frames, size, size))
+        assert feat.shape[-1] == math.ceil(size / cfg.model.total_stride)
+
+
 def test_finetune_and_ope_on_tiny_synthetic(tiny, tmp_path):
     from mmengine.config import Config
     from mmengine.runner import Runner
