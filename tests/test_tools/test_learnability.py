@@ -100,16 +100,22 @@ def test_config_projector_is_the_configs_neck():
         L.config_neck(osp.join(L.ROOT, 'configs/ctrlaug/r3d18_synthetic.py'))
 
 
-def test_config_init_is_the_runners_init_weights():
-    cfg = osp.join(L.ROOT, 'configs/cvrl/r3d18_synthetic.py')
+def test_config_init_is_the_runners_init_weights(tmp_path):
+    base = osp.join(L.ROOT, 'configs/cvrl/r3d18_synthetic.py')
+    zero = tmp_path / 'zero_init.py'
+    zero.write_text(f"_base_ = [{base!r}]\n"
+                    "model = dict(backbone=dict(zero_init_residual=True))\n")
     torch.manual_seed(0)
-    plain, _ = L.config_backbone(cfg, init='torch')
+    plain, _ = L.config_backbone(base, init='torch')
     torch.manual_seed(0)
-    runner, _ = L.config_backbone(cfg, init='config')
-    # mmaction2's ResNet3d.init_weights zero-inits the last BN of each
-    # residual branch (mmcv's ConvModule already gives both Kaiming convs)
-    bn = runner.backbone.layer1[0].conv2.bn.weight
-    assert torch.all(bn == 0)
-    assert torch.all(plain.backbone.layer1[0].conv2.bn.weight == 1)
+    runner, _ = L.config_backbone(base, init='config')
+    # the shipped synthetic trunk keeps the residual BNs at 1
+    # (zero_init_residual=False); init_weights re-draws the convs
+    assert torch.all(runner.backbone.layer1[0].conv2.bn.weight == 1)
     x = torch.randn(2, 3, 4, 32, 32)
     assert not torch.allclose(plain(x), runner(x))
+    # mmaction2's default zero-inits the last BN of each residual branch
+    torch.manual_seed(0)
+    zeroed, _ = L.config_backbone(str(zero), init='config')
+    assert torch.all(zeroed.backbone.layer1[0].conv2.bn.weight == 0)
+    assert torch.all(plain.backbone.layer1[0].conv2.bn.weight == 1)
