@@ -145,14 +145,22 @@ def _is_python(pid):
         return False
 
 
+# the optimizers' momentum state: SGD's buffer, Adam's first / second moments
+MOMENTUM_KEYS = ('momentum_buffer', 'exp_avg', 'exp_avg_sq')
+
+
+def _momentum(states):
+    return sum(
+        float(st[k].double().abs().sum()) for st in states
+        for k in MOMENTUM_KEYS if st.get(k) is not None)
+
+
 def run_state(runner):
     """What a resume must restore, as plain numbers: the iteration, the
     optimizer's momentum buffers, the schedulers' steps and learning rate,
     and the message hub's history of the loss."""
     opt = runner.optim_wrapper.optimizer
-    momentum = sum(
-        float(st['momentum_buffer'].double().abs().sum())
-        for st in opt.state.values() if st.get('momentum_buffer') is not None)
+    momentum = _momentum(opt.state.values())
     loss = runner.message_hub.log_scalars.get('train/loss')
     return dict(
         iter=runner.iter,
@@ -165,10 +173,7 @@ def run_state(runner):
 
 def checkpoint_state(ckpt):
     """:func:`run_state` of a checkpoint dict."""
-    momentum = sum(
-        float(st['momentum_buffer'].double().abs().sum())
-        for st in ckpt['optimizer']['state'].values()
-        if st.get('momentum_buffer') is not None)
+    momentum = _momentum(ckpt['optimizer']['state'].values())
     hub = ckpt['message_hub']
     loss = hub['log_scalars'].get('train/loss')
     return dict(
