@@ -298,10 +298,11 @@ class TemporalIntervalSampler(BaseClipSampler, _PlaybackMixin):
         """One gap in ``[0, max_gap]`` (a multiple of ``interval_step``)
         from the configured distribution."""
         steps = max_gap // self.interval_step
+        # the minimum on the grid (rounded up), or the largest gap that fits
         lo = min(-(-self.min_interval // self.interval_step), steps)
-        if steps - lo <= 0:
-            return max(0, steps) * self.interval_step
         n = steps - lo
+        if n <= 0:
+            return lo * self.interval_step
         if self.interval == 'uniform':
             k = int(np.random.randint(n + 1))
         else:  # floor of a linearly decreasing density on [0, n + 1)
