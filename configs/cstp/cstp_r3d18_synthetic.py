@@ -1,16 +1,21 @@
 # CSTP (BYOL + playback rate + rotation + STOR) on the synthetic benchmark,
-# on CPU in minutes: R3D-18 of base width 16 (128-d features), two 8-frame
-# 64 x 64 clips, batch 16, 3 epochs.
+# on CPU in minutes: the CPU trunk of _base_/models/synthetic_trunk.py (one
+# BasicBlock per stage, base width 32, 256-d features; 1x3x3 stem, no stem
+# pool) as mmaction2's ResNet3d, with CSTP's own temporal design (that of
+# torchvision's r3d_18, cstp_r3d18_8xb16-300e_k400.py: stem and res2 at the
+# full frame rate, no temporal pool, res3-res5 strided by 2 in time): two
+# 8-frame 64 x 64 clips end in 1 x 4 x 4 feature maps; batch 16, 3 epochs.
 #
 #   python tools/train.py configs/cstp/cstp_r3d18_synthetic.py
 _base_ = [
     '../_base_/models/cstp_r2plus1d10.py',
+    '../_base_/models/synthetic_trunk.py',
     '../_base_/datasets/cstp_synthetic.py',
     '../_base_/schedules/cstp_sgd_cosine_300e.py',
     '../_base_/default_runtime.py',
 ]
 
-feat_dim = 128  # R3D-18 (BasicBlock) of base width 16: 16 * 8
+feat_dim = _base_.synthetic_feat_channels
 emb_dim = 64
 projector = dict(
     _base_.projector, in_channels=feat_dim, hid_channels=512,
@@ -19,23 +24,21 @@ model = dict(
     backbone=dict(
         _delete_=True,
         type='ResNet3d',
-        depth=18,
-        base_channels=16,
         pretrained=None,
         pretrained2d=False,
-        conv1_kernel=(3, 7, 7),
-        with_pool1=False,
+        conv1_stride_t=1,
         with_pool2=False,
         temporal_strides=(1, 2, 2, 2),
         inflate=(1, 1, 1, 1),
-        zero_init_residual=False),
+        **_base_.synthetic_trunk),
     contrastive_head=dict(
         projector=projector,
         predictor=dict(
             in_channels=emb_dim, hid_channels=512, out_channels=emb_dim)),
     pretext_heads=dict(
-        pcls=dict(in_channels=feat_dim, num_classes=3),
-        rcls=dict(in_channels=feat_dim),
+        pcls=dict(in_channels=feat_dim, hid_channels=feat_dim,
+                  num_classes=3),
+        rcls=dict(in_channels=feat_dim, hid_channels=feat_dim),
         ocls=dict(in_channels=feat_dim, hid_channels=feat_dim)))
 
 # the contrastive frameworks of the synthetic rows, declared once: the plain

@@ -1,8 +1,11 @@
 # Controllable augmentations on the synthetic benchmark, small enough to
 # train on a 2-core CPU in a few minutes (smoke test / tutorial, not a
-# paper setting): R3D-18 at a quarter width (base_channels 16, 128 feature
-# channels), 16 frames at 64^2 (clip features 2x2x2, global 8x2x2), batch 8
-# with 4 intensity levels per batch (2 videos per level), 2 epochs.
+# paper setting): the CPU trunk of _base_/models/synthetic_trunk.py (one
+# BasicBlock per stage, base width 32, 256 feature channels; 1x3x3 stem, no
+# stem pool) with the stride-switching backbone's temporal strides (stem 2,
+# stages (1, 1, 2, 2); 'dense' for the global video), 16 frames at 64^2
+# (clip features 2x4x4, global 8x4x4), batch 8 with 4 intensity levels per
+# batch (2 videos per level), 2 epochs.
 #
 #   python tools/data/synthetic/generate.py --out data/synthetic
 #   python tools/train.py configs/ctrlaug/r3d18_synthetic.py
@@ -11,6 +14,7 @@
 # 64^2 (the local clips' geometry: demo_* below).
 _base_ = [
     '../_base_/models/ctrlaug_r3d18.py',
+    '../_base_/models/synthetic_trunk.py',
     '../_base_/datasets/ctrlaug_views.py',
     '../_base_/schedules/ctrlaug_adam_200e.py',
     '../_base_/datasets/synthetic_knn.py',
@@ -19,13 +23,14 @@ _base_ = [
 # the benchmark folder (`tools/demo.py` sets MMVSSL_SYNTHETIC_ROOT)
 data_root = _base_.synthetic_root
 input_size = 64
-feat_channels = 128
+feat_channels = _base_.synthetic_feat_channels
 max_epochs = 2
 
 model = dict(
-    backbone=dict(base_channels=16),
+    backbone=_base_.synthetic_trunk,
     objectives=dict(
-        mi=dict(estimator=dict(in_channels=feat_channels, hid_channels=128)),
+        mi=dict(estimator=dict(
+            in_channels=feat_channels, hid_channels=feat_channels)),
         td=dict(head=dict(in_channels=feat_channels))))
 
 global_pipeline = [

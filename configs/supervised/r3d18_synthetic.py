@@ -1,10 +1,11 @@
 # Supervised reference on the synthetic benchmark (the papers' supervised
-# rows): the CVRL / ConST-CL CPU backbone (R3D-18 of width 16, inherited,
-# not re-declared) trained on the train split's action labels with the
-# same clips, augmentations (both views, each a labelled sample), batch and
-# schedule as configs/cvrl/r3d18_synthetic.py, so that it gets about the
-# same wall time. It shows how much a linear probe can reach on the
-# benchmark's factors at all. `tools/demo.py --method supervised` sets
+# rows): the CVRL / ConST-CL CPU backbone (the shallow R3D of
+# _base_/models/synthetic_trunk.py, 256-d features; inherited through the
+# CVRL config, not re-declared) trained on the train split's action labels
+# with the same clips, augmentations (both views, each a labelled sample),
+# batch and schedule as configs/cvrl/r3d18_synthetic.py, so that it gets
+# about the same wall time. It shows how much a linear probe can reach on
+# the benchmark's factors at all. `tools/demo.py --method supervised` sets
 # model.head.num_classes from the benchmark's meta.json (36 = default).
 _base_ = ['../cvrl/r3d18_synthetic.py']
 
