@@ -48,7 +48,7 @@ train_dataloader = dict(
     batch_size=8,
     num_workers=2,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=_base_.synthetic_sampler,
     batch_sampler=dict(
         type='LevelGroupedBatchSampler', num_groups=4, drop_last=True),
     dataset=dict(

@@ -5,6 +5,7 @@ from .local_global_dataset import (LevelGroupedBatchSampler,
                                    LocalGlobalVideoDataset,
                                    pipeline_level_space)
 from .multiview_dataset import MultiViewVideoDataset
+from .seeded_sampler import SeededIndex, SeededSampler, sample_seed
 from .sot import (GOT10kDataset, OTB2015Dataset, sot_video_collate,
                   SOTPairDataset)
 from .video_readers import DecordReader, RawFrameReader, VideoReadError
@@ -16,5 +17,6 @@ __all__ = [
     'VideoReadError', 'LocalGlobalVideoDataset',
     'LevelGroupedBatchSampler', 'pipeline_level_space', 'GOT10kDataset',
     'OTB2015Dataset', 'SOTPairDataset', 'sot_video_collate',
-    'CheckedAVAKineticsDataset', 'load_ava_proposals'
+    'CheckedAVAKineticsDataset', 'load_ava_proposals', 'SeededSampler',
+    'SeededIndex', 'sample_seed'
 ]

@@ -117,7 +117,9 @@ class LocalGlobalVideoDataset(MultiViewVideoDataset):
         if not isinstance(idx, (tuple, list)):
             return super().__getitem__(idx)
         idx, levels = idx
-        return super().__getitem__(int(idx), requested_levels=dict(levels))
+        if not isinstance(idx, int):  # keep a SeededIndex as it is
+            idx = int(idx)
+        return super().__getitem__(idx, requested_levels=dict(levels))
 
 
 @DATA_SAMPLERS.register_module()

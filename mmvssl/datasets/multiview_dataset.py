@@ -12,6 +12,7 @@ from mmengine.logging import print_log
 from mmvssl.registry import DATASETS, TASK_UTILS, TRANSFORMS
 from mmvssl.structures import new_geometry
 from .annotations import load_video_list
+from .seeded_sampler import seeded_rngs
 from .video_readers import (RawFrameReader, VideoReadError,
                             build_video_reader, check_video_backend)
 
@@ -537,7 +538,18 @@ class MultiViewVideoDataset(BaseActionDataset):
                     idx: int,
                     requested_levels: Optional[dict] = None) -> dict:
         """``prepare_data(idx, requested_levels)``, replacing unreadable
-        videos (see class doc; a replacement gets the same levels)."""
+        videos (see class doc; a replacement gets the same levels).
+
+        An index from :class:`~mmvssl.datasets.SeededSampler` carries a
+        seed: the sample (and any replacement draw) then runs under it."""
+        seed = getattr(idx, 'seed', None)
+        if seed is not None:
+            with seeded_rngs(seed):
+                return self._get_item(int(idx), requested_levels)
+        return self._get_item(idx, requested_levels)
+
+    def _get_item(self, idx: int,
+                  requested_levels: Optional[dict] = None) -> dict:
         if not self._fully_initialized:
             self.full_init()
         failed = []

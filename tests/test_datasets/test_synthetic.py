@@ -413,7 +413,11 @@ def test_v2_light_and_colours_drift():
     for sc in scenes:
         light = scene.light_at(sc['light'], t)
         assert light.shape == (len(t), 3)
-        assert np.ptp(light[:, 0]) > 0.1  # the gain moves by > 10%
+        # the frame gain alone (white balance off) moves by > 10%: with
+        # amplitude >= 0.1 and period <= 5 s, 3.2 s span >= 1.4 amplitudes
+        gain = scene.light_at(dict(sc['light'], wb_amp=[0., 0., 0.]), t)
+        assert np.ptp(gain[:, 0]) > 0.1
+        assert np.ptp(light, axis=0).min() > 0.02  # every channel drifts
         look = sc['objects'][0]['look']
         c0, c1 = actor_colours(look, 0.), actor_colours(look, 1.)
         assert np.abs(np.concatenate(c0) - np.concatenate(c1)).max() > 5
@@ -531,3 +535,30 @@ def test_v1_preset_unchanged():
     assert v1['version'] == 1 and v1['background_travel'] == (0., 0.)
     assert v1['actor_size'] == (30., 40.) and not v1['distractor_transit']
     assert get_preset('default')['version'] == 2
+
+
+def test_default_backdrop_softer_than_sharp():
+    """The Round 4 default: the same scenes as the 'sharp' preset (the Round
+    3 default, kept for its numbers) with the backdrop blurred and its
+    contrast reduced, and a larger actor; every other key is unchanged."""
+    import cv2
+    from mmvssl.datasets.synthetic.presets import get_preset
+    from mmvssl.datasets.synthetic.render import background_image
+    default, sharp = get_preset('default'), get_preset('sharp')
+    changed = {k for k in default if default[k] != sharp[k]} - {'name'}
+    assert changed == {'actor_size', 'num_distractors', 'occluder_prob',
+                       'background_blur', 'background_contrast'}
+    assert sharp['actor_size'] == (40., 52.)
+    assert sharp['background_contrast'] == (1., 1.)
+    assert default['actor_size'][0] > sharp['actor_size'][1] - 5
+    # rendered: the backdrop's fine detail (high-pass energy) and its
+    # contrast both drop, on every one of the first videos
+    _, _, soft = _plan_scenes('default')
+    _, _, hard = _plan_scenes('sharp')
+    for a, b in list(zip(soft, hard))[:6]:
+        ia, ib = (background_image(s['background']) for s in (a, b))
+        assert a['background']['photo'] == b['background']['photo']
+        hp = [np.abs(i - cv2.GaussianBlur(i, (0, 0), 2.)).mean()
+              for i in (ia, ib)]
+        assert hp[0] < 0.6 * hp[1], hp
+        assert ia.std() < 0.8 * ib.std()

@@ -35,6 +35,7 @@ views_norot = [
 train_dataloader = dict(
     batch_size=16,
     num_workers=2,
+    sampler=_base_.synthetic_sampler,
     dataset=dict(
         ann_file=ann_file_train,
         data_prefix=dict(video=data_root),

@@ -17,6 +17,11 @@ synthetic_val_list = synthetic_root + '/kinetics/val_list.txt'
 knn_clip_len = 4
 knn_frame_interval = 8
 knn_crop_size = 64
+# the training sampler of every synthetic pretraining: mmengine's
+# DefaultSampler whose indices carry a seed of (seed, epoch, index), so the
+# augmentations of a resumed pretraining, or of one with another worker
+# count, are those of an uninterrupted run (mmvssl/datasets/seeded_sampler.py)
+synthetic_sampler = dict(type='SeededSampler', shuffle=True)
 
 knn_dataset = dict(
     type='MultiViewVideoDataset',

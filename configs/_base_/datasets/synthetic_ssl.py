@@ -48,7 +48,7 @@ view_pipeline = spatial_aug + [_base_.region_slot] + color_aug
 train_dataloader = dict(
     batch_size=32,
     num_workers=2,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=_base_.synthetic_sampler,
     dataset=dict(
         ann_file=ann_file_train,
         data_prefix=dict(video=video_prefix),
