@@ -301,3 +301,38 @@ def test_sigkill_of_the_dist_launcher_leaves_no_process(data_root, tmp_path,
         if proc.poll() is None:
             proc.kill()
         proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_a_resumed_pretraining_ends_with_an_uninterrupted_ones_weights(
+        data_root, tmp_path):
+    """SeededSampler (the synthetic configs' sampler): a run stopped after
+    epoch 2 and resumed to epoch 3 sees the augmentations of an
+    uninterrupted 3-epoch run (the workers' own streams restart on resume),
+    so it ends with the same weights."""
+    env = _env(data_root)
+    full, part = str(tmp_path / 'full'), str(tmp_path / 'part')
+    cfg3 = _config(tmp_path, epochs=3,
+                   ckpt_interval=1)
+    rc, log = _run(_train_cmd(cfg3, full), env)
+    assert rc == 0, log[-5000:]
+    rc, log = _run(_train_cmd(cfg3, part, '--cfg-options',
+                              'train_cfg.max_epochs=2'), env)
+    assert rc == 0, log[-5000:]
+    rc, log = _run(_train_cmd(cfg3, part, '--resume'), env)
+    assert rc == 0, log[-5000:]
+    assert 'resumed' in log.lower() and 'epoch_2.pth' in log
+    a = _load(osp.join(full, 'epoch_3.pth'))['state_dict']
+    b = _load(osp.join(part, 'epoch_3.pth'))['state_dict']
+    assert a.keys() == b.keys()
+    diff = max((a[k].double() - b[k].double()).abs().max().item()
+               for k in a if a[k].is_floating_point())
+    assert diff == 0.0, diff
+    # and the augmentations matter: another seed ends elsewhere
+    other = str(tmp_path / 'other')
+    rc, log = _run(_train_cmd(cfg3, other, '--cfg-options',
+                              'randomness.seed=1'), env)
+    assert rc == 0, log[-5000:]
+    c = _load(osp.join(other, 'epoch_3.pth'))['state_dict']
+    assert max((a[k].double() - c[k].double()).abs().max().item()
+               for k in a if a[k].is_floating_point()) > 0
