@@ -238,3 +238,15 @@ def test_tracking_claim_tiny_end_to_end(tmp_path, checkpoints):
         for init in tc.INITS:
             assert f'{stage} {init}: reusing' in res.stdout
     assert json.loads((out / 'results.json').read_text()) == results
+
+
+def test_report_names_the_configs_backbone():
+    """The protocol line is read from the tracker config, not typed: the
+    synthetic tracker inherits the shared CPU trunk."""
+    from mmengine import Config
+    cfg = Config.fromfile(osp.join(ROOT, tc.CONFIG))
+    trunk = Config.fromfile(
+        osp.join(ROOT, 'configs/_base_/models/synthetic_trunk.py'))
+    text = tc.backbone_text(cfg)
+    assert text.startswith('ResNet3dY depth 18, 1-1-1-1 blocks')
+    assert text.endswith(f"width {trunk.synthetic_trunk['base_channels']}")

@@ -67,6 +67,16 @@ STAMP = 'claim_stage.json'
 BOOTSTRAP_SAMPLES = 10000
 
 
+def backbone_text(cfg) -> str:
+    """The tracker's backbone as the report names it, read from the config
+    (e.g. 'ResNet3dY depth 18, 1-1-1-1 blocks, width 32')."""
+    b = cfg.model.backbone
+    text = f"{b.type} depth {b.get('depth', '?')}"
+    if b.get('stage_blocks'):
+        text += ', ' + '-'.join(str(n) for n in b.stage_blocks) + ' blocks'
+    return text + f", width {b.get('base_channels', 64)}"
+
+
 def log(msg: str) -> None:
     print(f'[tracking_claim {time.strftime("%H:%M:%S")}] {msg}', flush=True)
 
@@ -708,7 +718,7 @@ def main(argv=None):
                                              finetuned, pre_opts, ft_opts,
                                              videos, keep)
         protocol = (
-            f'SiamFC ({args.config}, R3D-18 Y width 16, dilated res4/res5, '
+            f'SiamFC ({args.config}, {backbone_text(base)}, dilated res4/res5, '
             f'5-frame inputs, crops 63/127 px) fine-tuned on '
             f'{osp.join(args.data_root, "got10k")} train ({schedule_text}), '
             f'OPE on {otb_root} ({seq_text}); success = AUC of '
