@@ -312,8 +312,7 @@ def test_a_resumed_pretraining_ends_with_an_uninterrupted_ones_weights(
     so it ends with the same weights."""
     env = _env(data_root)
     full, part = str(tmp_path / 'full'), str(tmp_path / 'part')
-    cfg3 = _config(tmp_path, epochs=3,
-                   ckpt_interval=1)
+    cfg3 = _config(tmp_path, epochs=3, ckpt_interval=1)
     rc, log = _run(_train_cmd(cfg3, full), env)
     assert rc == 0, log[-5000:]
     rc, log = _run(_train_cmd(cfg3, part, '--cfg-options',
@@ -328,7 +327,8 @@ def test_a_resumed_pretraining_ends_with_an_uninterrupted_ones_weights(
     diff = max((a[k].double() - b[k].double()).abs().max().item()
                for k in a if a[k].is_floating_point())
     assert diff == 0.0, diff
-    # and the augmentations matter: another seed ends elsewhere
+    # the comparison is not vacuous: a run with another seed (another
+    # initialisation and other augmentations) ends with other weights
     other = str(tmp_path / 'other')
     rc, log = _run(_train_cmd(cfg3, other, '--cfg-options',
                               'randomness.seed=1'), env)
