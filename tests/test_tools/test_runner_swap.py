@@ -76,3 +76,24 @@ def test_empty_loader_is_refused(synthetic_root):
                          '--steps', '1'])
     with pytest.raises(SystemExit, match='yields no batch'):
         S.run(args, data=L.load(synthetic_root))
+
+
+def test_every_pass_over_the_runner_loader_is_a_new_epoch(synthetic_root,
+                                                         monkeypatch):
+    # the runner's DistSamplerSeedHook calls set_epoch before every epoch;
+    # the plain loop must too, or every epoch replays the first one's views
+    from mmvssl.datasets.seeded_sampler import SeededSampler
+    epochs = []
+    orig = SeededSampler.set_epoch
+
+    def spy(self, epoch):
+        epochs.append(epoch)
+        orig(self, epoch)
+
+    monkeypatch.setattr(SeededSampler, 'set_epoch', spy)
+    data = L.load(synthetic_root)
+    model, loader, _ = S.build(_args(synthetic_root, '--loader', 'runner'))
+    steps = 2 * len(loader) + 1
+    args = _args(synthetic_root, '--steps', str(steps), '--loader', 'runner')
+    S.run(args, data=data, log=lambda *a: None)
+    assert epochs == [0, 1, 2]

@@ -120,7 +120,19 @@ def run(args, data=None, log=print):
         raise SystemExit(f'{args.config}: the dataloader yields no batch '
                          f'(batch size > train videos with drop_last); '
                          'pass a smaller --batch-size')
+    epoch = 0
     while step < args.steps:
+        # what mmengine's DistSamplerSeedHook does before every epoch: the
+        # runner's (Seeded)Sampler draws a new order and new per-sample
+        # augmentation seeds; without it every epoch replays the first
+        # one's views and the model memorises the pairs (loss -> 0)
+        for obj in (getattr(loader, 'sampler', None),
+                    getattr(getattr(loader, 'batch_sampler', None),
+                            'sampler', None)):
+            if hasattr(obj, 'set_epoch'):
+                obj.set_epoch(epoch)
+                break
+        epoch += 1
         for batch in loader:
             model.train()
             out = model.train_step(batch, optim)
