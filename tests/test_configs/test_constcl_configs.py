@@ -282,3 +282,21 @@ def test_synthetic_configs():
         # no flip: the benchmark's motion classes come in mirror pairs
         assert all(t == 'region_source' or t['type'] != 'ClipFlip'
                    for v in ds.views for t in v['pipeline'])
+
+
+def test_sanity_config_is_the_cvrl_recipe_at_48_px():
+    # tools/analysis/sanity_check.py's recipe: the demo's CVRL config with
+    # smaller crops and more epochs, nothing else
+    base = load('configs/cvrl/r3d18_synthetic.py')
+    cfg = load('configs/cvrl/r3d18_synthetic_sanity.py')
+    assert cfg.model == base.model
+    assert cfg.optim_wrapper == base.optim_wrapper
+    assert cfg.train_cfg.max_epochs == 2 * base.train_cfg.max_epochs == 80
+    assert cfg.param_scheduler[0]['end'] == 80
+    for view, ref in zip(cfg.train_dataloader.dataset.views,
+                         base.train_dataloader.dataset.views):
+        crop, rest = view['pipeline'][0], view['pipeline'][1:]
+        assert crop['type'] == 'ClipRandomResizedCrop'
+        assert crop['scale'] == 48 and ref['pipeline'][0]['scale'] == 64
+        assert rest == ref['pipeline'][1:]
+    assert cfg.custom_hooks[0]['interval'] == 40
