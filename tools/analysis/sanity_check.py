@@ -10,7 +10,7 @@ normalisation, BN mode), not the method: fix that before tuning anything.
 It runs ``tools/demo.py`` (generation, pretraining, features, probes) in
 its own work dir and reads the result::
 
-    python tools/analysis/sanity_check.py     # CVRL, 48-px crops, ~6.5 min
+    python tools/analysis/sanity_check.py     # CVRL, 48-px crops, ~6 min
     python tools/analysis/sanity_check.py --config \\
         configs/cvrl/r3d18_synthetic.py             # the demo's 64-px recipe
     python tools/analysis/sanity_check.py --method simclr   # its demo config
