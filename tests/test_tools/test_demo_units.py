@@ -77,7 +77,7 @@ def test_sanity_check_passes_config_and_options_to_the_demo():
     assert cmd[cmd.index('--config') + 1] == \
         'configs/cvrl/r3d18_synthetic_2k.py'
     assert cmd[-2:] == ['--cfg-options', 'train_cfg.max_epochs=1']
-    # by default CVRL with the check's own 40-px recipe; '' = the demo's
+    # by default CVRL with the check's own 48-px recipe; '' = the demo's
     cmd = sanity_check.demo_command(sanity_check.parse_args([]))
     assert cmd[cmd.index('--method') + 1] == 'cvrl'
     assert cmd[cmd.index('--config') + 1] == \
