@@ -55,6 +55,7 @@ train_dataloader = dict(
         type='LocalGlobalVideoDataset',
         ann_file=f'{data_root}/kinetics/train_list.txt',
         data_prefix=dict(video=f'{data_root}/videos'),
+        frame_cache=_base_.synthetic_frame_cache,
         num_clips=_base_.num_clips,
         global_pipeline=global_pipeline,
         local_pipeline=local_pipeline))

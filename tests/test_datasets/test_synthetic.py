@@ -537,6 +537,25 @@ def test_v1_preset_unchanged():
     assert get_preset('default')['version'] == 2
 
 
+def test_default_has_three_val_groups_and_the_same_train_split():
+    """Round 7: the default's val split grew from one UCF-style group (144
+    videos) to three (432), to narrow the probes' intervals; the train
+    split keeps its 432 videos (3 groups of 4 per action) and the Rounds 4-6
+    default stays available as 'default-1val'."""
+    from mmvssl.datasets.synthetic import generator
+    from mmvssl.datasets.synthetic.presets import get_preset
+    default, old = get_preset('default'), get_preset('default-1val')
+    changed = {k for k in default if default[k] != old[k]} - {'name'}
+    assert changed == {'groups', 'val_groups'}
+    counts = {}
+    for name, cfg in (('default', default), ('default-1val', old)):
+        _, videos, _ = generator.plan(cfg)
+        counts[name] = {s: sum(v['split'] == s for v in videos)
+                        for s in ('train', 'val')}
+    assert counts == {'default': dict(train=432, val=432),
+                      'default-1val': dict(train=432, val=144)}
+
+
 def test_default_backdrop_softer_than_sharp():
     """The Round 4 default: the same scenes as the 'sharp' preset (the Round
     3 default, kept for its numbers) with the backdrop blurred and its
@@ -546,8 +565,10 @@ def test_default_backdrop_softer_than_sharp():
     from mmvssl.datasets.synthetic.render import background_image
     default, sharp = get_preset('default'), get_preset('sharp')
     changed = {k for k in default if default[k] != sharp[k]} - {'name'}
+    # (and, since Round 7, two more val groups: see the next test)
     assert changed == {'actor_size', 'num_distractors', 'occluder_prob',
-                       'background_blur', 'background_contrast'}
+                       'background_blur', 'background_contrast', 'groups',
+                       'val_groups'}
     assert sharp['actor_size'] == (40., 52.)
     assert sharp['background_contrast'] == (1., 1.)
     assert default['actor_size'][0] > sharp['actor_size'][1] - 5

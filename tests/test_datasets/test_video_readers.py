@@ -174,3 +174,102 @@ def test_installed_decord_is_decord2_and_works_with_mmaction2(media):
     np.testing.assert_array_equal(read_codes(imgs)[0], inds)
     _, _, ours = _read('decord', media['h264'], inds)
     np.testing.assert_array_equal(imgs, ours)
+
+
+# ------------------------------------------------------------ frame cache
+class _Counting:
+    """A reader that counts how often a video is opened (decoded)."""
+
+    def __init__(self, backend):
+        self.inner = build_video_reader(backend)
+        self.opened = 0
+        self.backend_args = None
+
+    def open(self, info):
+        self.opened += 1
+        return self.inner.open(info)
+
+
+def _entries(cache):
+    return sorted(p.suffix for p in cache.iterdir())
+
+
+@pytest.mark.parametrize('kind', ['h264', 'h264_long'])
+def test_frame_cache_returns_the_backends_frames_and_decodes_once(
+        media, tmp_path, kind):
+    from mmvssl.datasets.video_readers import FrameCacheReader
+    cache = tmp_path / 'cache'
+    counting = _Counting('decord')
+    reader = FrameCacheReader(counting, str(cache))
+    _, _, ref = _read('decord', media[kind], INDS)
+    for _ in range(3):  # first read decodes and stores, later ones map
+        video = reader.open(dict(filename=media[kind]))
+        assert video.total_frames == 60 and video.fps == pytest.approx(30.)
+        frames = video.get_frames(INDS)
+        video.close()
+        np.testing.assert_array_equal(frames, ref)
+        assert frames.flags['C_CONTIGUOUS'] and frames.flags['WRITEABLE']
+    assert counting.opened == 1
+    assert _entries(cache) == ['.json', '.npy']  # no temporary file left
+    # another process (a fresh reader on the same folder) reuses the entry
+    other = _Counting('decord')
+    video = FrameCacheReader(other, str(cache)).open(
+        dict(filename=media[kind]))
+    np.testing.assert_array_equal(video.get_frames(INDS), ref)
+    assert other.opened == 0
+    with pytest.raises(VideoReadError, match='frame 60 requested'):
+        video.get_frames(np.array([3, 60]))
+
+
+def test_frame_cache_notices_a_changed_or_broken_file(media, tmp_path):
+    import os
+    import shutil
+    from mmvssl.datasets.video_readers import FrameCacheReader
+    src = str(tmp_path / 'v.mp4')
+    shutil.copy(media['h264'], src)
+    cache = tmp_path / 'cache'
+    counting = _Counting('decord')
+    reader = FrameCacheReader(counting, str(cache))
+    reader.open(dict(filename=src)).close()
+    # the video is replaced by another one at the same path
+    shutil.copy(media['h264_long'], src)
+    os.utime(src, ns=(1, 10**18))
+    video = reader.open(dict(filename=src))
+    _, _, ref = _read('decord', media['h264_long'], INDS)
+    np.testing.assert_array_equal(video.get_frames(INDS), ref)
+    assert counting.opened == 2
+    # a truncated entry (e.g. a full disk before the rename was possible
+    # elsewhere) is decoded again and replaced
+    for npy in cache.glob('*.npy'):
+        npy.write_bytes(npy.read_bytes()[:1000])
+    video = reader.open(dict(filename=src))
+    np.testing.assert_array_equal(video.get_frames(INDS), ref)
+    assert counting.opened == 3
+    with pytest.raises(VideoReadError, match='file not found'):
+        reader.open(dict(filename=str(tmp_path / 'gone.mp4')))
+
+
+def test_dataset_with_a_frame_cache_gives_the_same_samples(media, tmp_path):
+    import torch
+    ann = write_annotation(str(tmp_path / 'ann.txt'),
+                           ['h264.mp4 0', 'h264_gop250.mp4 0'])
+    cfg = dict(
+        type='MultiViewVideoDataset',
+        ann_file=ann,
+        data_prefix=dict(video=media['root']),
+        clip_sampler=dict(
+            type='TemporalIntervalSampler', clip_len=4, frame_interval=3,
+            num_clips=2),
+        view_pipeline=[dict(type='ClipRandomResizedCrop', scale=32)])
+    plain = DATASETS.build(cfg)
+    cached = DATASETS.build(dict(cfg, frame_cache=str(tmp_path / 'c')))
+    for rep in range(2):  # the second pass reads the cache
+        for idx in range(2):
+            outs = []
+            for ds in (plain, cached):
+                np.random.seed(10 * idx + rep)
+                outs.append(ds[idx])
+            assert len(outs[0]['inputs']) == 2
+            for a, b in zip(outs[0]['inputs'], outs[1]['inputs']):
+                assert torch.equal(a, b)
+    assert len(list((tmp_path / 'c').glob('*.npy'))) == 2

@@ -39,5 +39,6 @@ train_dataloader = dict(
     dataset=dict(
         ann_file=ann_file_train,
         data_prefix=dict(video=data_root),
+        frame_cache=_base_.synthetic_frame_cache,
         clip_sampler=clip_sampler,
         views=views_rot))

@@ -52,6 +52,7 @@ train_dataloader = dict(
     dataset=dict(
         ann_file=ann_file_train,
         data_prefix=dict(video=video_prefix),
+        frame_cache=_base_.synthetic_frame_cache,
         clip_sampler=clip_sampler,
         views=[
             dict(name='view0', pipeline=view_pipeline),
