@@ -291,6 +291,29 @@ def test_rotation_label_is_the_applied_rotation():
     assert seen == {0, 1, 2, 3}
 
 
+def test_rotation_can_follow_an_earlier_view():
+    """ref_view: the second clip gets the first one's rotation (and the
+    same label), drawn anew for every sample; an unknown view is named."""
+    np.random.seed(2)
+    imgs = np.random.randint(0, 255, (2, 6, 10, 3), np.uint8)
+    seen = set()
+    for _ in range(20):
+        first = ClipRotation()(dict(imgs=imgs, geometry=new_geometry(
+            'clip1', (6, 10), 2, 25., [0, 1])))
+        k = first['geometry']['rotation']
+        second = ClipRotation(ref_view='clip1')(dict(
+            imgs=imgs, ref_geometry=dict(clip1=first['geometry']),
+            geometry=new_geometry('clip2', (6, 10), 2, 25., [0, 1])))
+        assert second['geometry']['rotation'] == k
+        assert (second['imgs'] == np.rot90(imgs, k, axes=(1, 2))).all()
+        seen.add(k)
+    assert seen == {0, 1, 2, 3}
+    with pytest.raises(KeyError, match="reference view 'clip0'"):
+        ClipRotation(ref_view='clip0')(dict(
+            imgs=imgs, ref_geometry=dict(clip1=first['geometry']),
+            geometry=new_geometry('clip2', (6, 10), 2, 25., [0, 1])))
+
+
 # --------------------------------------------------------- end to end
 def _cstp_views(crop=32):
     tail = [dict(type='ClipColorJitter', prob=0.5),

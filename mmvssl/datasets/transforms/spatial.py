@@ -264,22 +264,32 @@ class ClipRotation(ClipTransform):
 
     A clip sampler can choose ``k`` itself: if the view's record holds
     ``force_key`` (default ``'rotation_label'``), that ``k`` is used.
+    ``ref_view`` (the name of an earlier view) reuses that view's rotation,
+    so two views are rotated alike: a contrastive loss between them then
+    does not ask for rotation invariance, while each clip keeps its
+    rotation label (the synthetic CSTP recipe: a 180-degree turn maps the
+    benchmark's slide_right onto slide_left).
     """
 
     def __init__(self,
                  rotations: Sequence[int] = (0, 1, 2, 3),
-                 force_key: str = 'rotation_label') -> None:
+                 force_key: str = 'rotation_label',
+                 ref_view: Optional[str] = None) -> None:
         rotations = [int(k) for k in rotations]
         if not rotations or any(k not in (0, 1, 2, 3) for k in rotations):
             raise ValueError('ClipRotation: rotations must be a non-empty '
                              f'subset of 0..3, got {rotations}')
         self.rotations = rotations
         self.force_key = force_key
+        self.ref_view = ref_view
 
     def transform(self, results: Dict) -> Dict:
         imgs = get_clip(results)
         geometry = get_geometry(results)
-        if geometry.get(self.force_key) is not None:
+        if self.ref_view is not None:
+            k = int(self.ref_record(results, self.ref_view,
+                                    type(self).__name__)['rotation'])
+        elif geometry.get(self.force_key) is not None:
             k = int(geometry[self.force_key])
         else:
             k = self.rotations[np.random.randint(len(self.rotations))]
@@ -297,4 +307,5 @@ class ClipRotation(ClipTransform):
         return results
 
     def __repr__(self) -> str:
-        return f'{type(self).__name__}(rotations={self.rotations})'
+        return (f'{type(self).__name__}(rotations={self.rotations}, '
+                f'ref_view={self.ref_view!r})')
