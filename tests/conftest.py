@@ -21,3 +21,14 @@ def free_port():
 @pytest.fixture
 def port():
     return free_port()
+
+
+@pytest.fixture(scope='session')
+def tiny(tmp_path_factory):
+    """The `tiny` preset of the synthetic benchmark (seed 0), generated once
+    per test session and shared (read-only: tests that write into a data
+    root, e.g. a frame cache, must tolerate what others left there)."""
+    from mmvssl.datasets.synthetic.generator import generate
+    out = tmp_path_factory.mktemp('synthetic') / 'tiny'
+    generate(str(out), preset='tiny', seed=0, workers=0, progress=False)
+    return str(out)

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 
+from mmvssl.datasets.synthetic.generator import FRAME_CACHE_DIR
 from mmvssl.datasets.synthetic.presets import PRESETS, get_preset
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -59,9 +60,6 @@ METHODS = {
                            'model.head.num_classes')),
 }
 STAGES = ('data', 'pretrain', 'features', 'report')
-# decoded frames kept under the benchmark folder (the synthetic configs'
-# `synthetic_frame_cache`; removed with the videos when they are regenerated)
-FRAME_CACHE = '.frame_cache'
 # probes; 'scene' only where the benchmark has scene labels (v2)
 FACTORS = ('action', 'appearance', 'motion', 'scene')
 
@@ -209,7 +207,7 @@ def _feature_loader(args, cfg, split):
         type='MultiViewVideoDataset',
         ann_file=osp.join(args.data_root, 'kinetics', f'{split}_list.txt'),
         data_prefix=dict(video=osp.join(args.data_root, 'videos')),
-        frame_cache=osp.join(args.data_root, FRAME_CACHE),
+        frame_cache=osp.join(args.data_root, FRAME_CACHE_DIR),
         clip_sampler=dict(type='UniformClipSampler', clip_len=clip_len,
                           frame_interval=interval, num_clips=args.num_clips,
                           test_mode=True),

@@ -1,12 +1,25 @@
 # ConST-CL on the synthetic benchmark, on CPU in minutes (what `make demo`
 # pretrains): the Y network on the CPU trunk of
 # _base_/models/synthetic_trunk.py (res5 duplicated, 256-d features), two
-# 4-frame 64^2 views at batch 32 (2 x 4 x 4 feature maps), 40 epochs of
-# Adam 1e-3 (_base_/datasets/synthetic_ssl.py,
-# _base_/schedules/synthetic_ssl_adam.py: chosen by measurement, see
-# docs/synthetic_benchmark.md "Round 3"); 16 random region boxes per view,
-# a context of both feature frames of the other view, a global MLP of
-# width 512; the paper's losses otherwise.
+# 4-frame views at batch 32, Adam 1e-3 at a constant rate
+# (_base_/datasets/synthetic_ssl.py, _base_/schedules/synthetic_ssl_adam.py:
+# chosen by measurement, see docs/synthetic_benchmark.md "Round 3"); 16
+# random region boxes per view, a context of both feature frames of the
+# other view, a global MLP of width 512; the paper's losses otherwise.
+#
+# Sized for `make demo` by measurement (docs/synthetic_benchmark.md,
+# "Round 8"): CVRL's 64-px recipe needs ~700 steps to pass its checks, and
+# a ConST-CL step at 64 px costs ~2x CVRL's (the second res5 branch,
+# RoIAlign's CPU backward over 1024 boxes x 4 x 4 bins), so 700 of them do
+# not fit in 10 minutes. Here:
+# - 48-px crops (2 x 3 x 3 feature maps; CtrlAug's synthetic size): a step
+#   costs ~0.65x a 64-px one;
+# - roi_output_size=2: on a 3 x 3 map a box of 0.1-0.5 of the frame spans
+#   0.3-1.5 feature cells, so 2 x 2 bins (each with >= 1 bilinear sample)
+#   already cover it, and the bins are averaged into one region feature
+#   anyway; 4 x 4 bins cost a further ~0.26 s per step in RoIAlign's
+#   backward (the K400 recipe keeps the paper's 4 at 7 x 7 maps);
+# - 50 epochs (700 steps on `default`), as configs/cvrl/r3d18_synthetic.py.
 #
 #   python tools/data/synthetic/generate.py --out data/synthetic
 #   python tools/train.py configs/constcl/r3d18_synthetic.py
@@ -21,6 +34,42 @@ _base_ = [
     '../_base_/datasets/synthetic_ssl_regions.py',
     '../_base_/schedules/synthetic_ssl_adam.py',
     '../_base_/default_runtime.py',
+]
+
+model = dict(roi_output_size=2)
+
+input_size = 48
+view_pipeline = [
+    dict(_base_.spatial_aug[0], scale=input_size), _base_.region_slot
+] + _base_.color_aug
+train_dataloader = dict(
+    dataset=dict(views=[
+        dict(name='view0', pipeline=view_pipeline),
+        dict(name='view1', pipeline=view_pipeline),
+    ]))
+
+max_epochs = 50
+train_cfg = dict(max_epochs=max_epochs)
+param_scheduler = [dict(_base_.param_scheduler[0], end=max_epochs)]
+
+# features of `tools/demo.py` and the kNN monitor (synthetic_knn.py) on
+# this config's crop size
+demo_crop_size = input_size
+knn_dataset = dict(
+    _base_.knn_dataset,
+    view_pipeline=[
+        dict(type='ClipResize', scale=(-1, input_size)),
+        dict(type='ClipCenterCrop', crop_size=input_size)
+    ])
+custom_hooks = [
+    dict(
+        _base_.knn_monitor,
+        train_dataloader=dict(
+            _base_.knn_monitor.train_dataloader,
+            dataset=dict(knn_dataset, ann_file=_base_.synthetic_train_list)),
+        val_dataloader=dict(
+            _base_.knn_monitor.val_dataloader,
+            dataset=dict(knn_dataset, ann_file=_base_.synthetic_val_list)))
 ]
 
 default_hooks = dict(

@@ -10,16 +10,13 @@
 _base_ = [
     '../_base_/models/cstp_r2plus1d10.py',
     '../_base_/models/synthetic_trunk.py',
+    '../_base_/models/synthetic_ssl_heads.py',
     '../_base_/datasets/cstp_synthetic.py',
     '../_base_/schedules/cstp_sgd_cosine_300e.py',
     '../_base_/default_runtime.py',
 ]
 
 feat_dim = _base_.synthetic_feat_channels
-emb_dim = 64
-projector = dict(
-    _base_.projector, in_channels=feat_dim, hid_channels=512,
-    out_channels=emb_dim)
 model = dict(
     backbone=dict(
         _delete_=True,
@@ -31,44 +28,15 @@ model = dict(
         temporal_strides=(1, 2, 2, 2),
         inflate=(1, 1, 1, 1),
         **_base_.synthetic_trunk),
-    contrastive_head=dict(
-        projector=projector,
-        predictor=dict(
-            in_channels=emb_dim, hid_channels=512, out_channels=emb_dim)),
+    # BYOL, as the plain byol_r3d18_synthetic.py (the frameworks of the
+    # synthetic rows: _base_/models/synthetic_ssl_heads.py), so the rows
+    # differ only by the pretexts
+    contrastive_head=dict(_delete_=True, **_base_.synthetic_byol_head),
     pretext_heads=dict(
         pcls=dict(in_channels=feat_dim, hid_channels=feat_dim,
                   num_classes=3),
         rcls=dict(in_channels=feat_dim, hid_channels=feat_dim),
         ocls=dict(in_channels=feat_dim, hid_channels=feat_dim)))
-
-# the contrastive frameworks of the synthetic rows, declared once: the plain
-# baselines ({simclr,moco,byol,simsiam}_r3d18_synthetic.py) use them as
-# their head, the CSTP variants (cstp-{simclr,moco,simsiam}_r3d18_
-# synthetic.py) as their contrastive_head (this file: BYOL)
-simclr_head = dict(
-    type='SimCLRHead',
-    projector=projector,
-    temperature=0.1)
-# a queue of 256 keys (fewer than the 432 training videos), momentum 0.99
-# for the short run, temperature 0.2
-moco_head = dict(
-    type='MoCoHead',
-    projector=projector,
-    queue_len=256,
-    feat_dim=emb_dim,
-    temperature=0.2,
-    momentum=0.99)
-# bottleneck predictor 64 -> 16 -> 64
-simsiam_head = dict(
-    type='SimSiamHead',
-    projector=projector,
-    predictor=dict(
-        type='MLPProjectionNeck',
-        in_channels=emb_dim,
-        hid_channels=16,
-        out_channels=emb_dim,
-        num_hidden_layers=1,
-        normalize_inputs=False))
 
 # the CSTP schedule (SGD, cosine to 1e-5, weight decay 5e-4) in 3 epochs
 max_epochs = 3

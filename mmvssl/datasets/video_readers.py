@@ -43,6 +43,7 @@ import io
 import json
 import os
 import os.path as osp
+import stat
 import tempfile
 from typing import Dict, Optional, Union
 
@@ -576,8 +577,22 @@ class FrameCacheReader:
         self.cache_dir = str(cache_dir)
         self.backend = getattr(reader, 'backend', None)
 
-    def _key(self, filename):
-        st = os.stat(filename)
+    @staticmethod
+    def _stat(filename):
+        """One ``os.stat`` of the source: the checks of :func:`_source`
+        (a clear error for a missing / empty file) and the cache key's
+        size and mtime."""
+        try:
+            st = os.stat(filename)
+        except OSError:
+            st = None
+        if st is None or not stat.S_ISREG(st.st_mode):
+            raise VideoReadError(filename, 'file not found')
+        if st.st_size == 0:
+            raise VideoReadError(filename, 'empty file (0 bytes)')
+        return st
+
+    def _key(self, filename, st):
         text = f'{osp.abspath(filename)}|{st.st_size}|{st.st_mtime_ns}'
         return hashlib.sha1(text.encode()).hexdigest()[:20]
 
@@ -612,8 +627,8 @@ class FrameCacheReader:
         filename = info['filename']
         if getattr(self.reader, 'backend_args', None) is not None:
             return self.reader.open(info)
-        _source(filename, None)  # a clear error for a missing / empty file
-        base = osp.join(self.cache_dir, self._key(filename))
+        st = self._stat(filename)
+        base = osp.join(self.cache_dir, self._key(filename, st))
         video = self._load(filename, base)
         if video is not None:
             return video

@@ -284,6 +284,37 @@ def test_synthetic_configs():
                    for v in ds.views for t in v['pipeline'])
 
 
+def test_constcl_synthetic_is_cvrls_views_at_48_px():
+    # the demo's ConST-CL recipe (Round 8): CVRL's synthetic views and
+    # schedule with 48-px crops, 2 x 2 RoIAlign bins and the kNN monitor /
+    # demo features at the same crop; nothing else differs from CVRL's data
+    cvrl = load('configs/cvrl/r3d18_synthetic.py')
+    cfg = load('configs/constcl/r3d18_synthetic.py')
+    assert cfg.model.roi_output_size == 2
+    assert cfg.train_cfg.max_epochs == cvrl.train_cfg.max_epochs == 50
+    assert cfg.param_scheduler == cvrl.param_scheduler
+    assert cfg.optim_wrapper == cvrl.optim_wrapper
+    assert cfg.model.backbone.loss_endpoints == 'C5g+C5r'
+    assert {k: v for k, v in cfg.model.backbone.items()
+            if k not in ('loss_endpoints', 'out_branch')} == \
+        {k: v for k, v in cvrl.model.backbone.items()
+         if k not in ('loss_endpoints', 'out_branch')}
+    ds, ref = cfg.train_dataloader.dataset, cvrl.train_dataloader.dataset
+    assert ds.region_source['type'] == 'RandomRegionBoxes'
+    assert ds.clip_sampler == ref.clip_sampler
+    for view, ref_view in zip(ds.views, ref.views):
+        crop, rest = view['pipeline'][0], view['pipeline'][1:]
+        assert crop == dict(ref_view['pipeline'][0], scale=48)
+        assert rest == ref_view['pipeline'][1:]
+    assert cfg.demo_crop_size == 48
+    for split in ('train', 'val'):
+        knn = cfg.custom_hooks[0][f'{split}_dataloader']['dataset']
+        assert knn['view_pipeline'][-1] == dict(
+            type='ClipCenterCrop', crop_size=48)
+        assert knn['clip_sampler'] == cvrl.custom_hooks[0][
+            f'{split}_dataloader']['dataset']['clip_sampler']
+
+
 def test_ctrlaug_synthetic_views_are_not_flipped():
     # Round 7: the motion classes are mirror pairs; independently flipped
     # global / local views asked for invariance to that distinction
@@ -298,7 +329,11 @@ def test_ctrlaug_synthetic_views_are_not_flipped():
     knn_pipe = cfg.custom_hooks[0]['val_dataloader']['dataset'][
         'view_pipeline']
     assert knn_pipe[-1] == dict(type='ClipCenterCrop', crop_size=48)
-    assert ds.frame_cache == 'data/synthetic/.frame_cache'
+    # the folder the generator removes with the videos and the demo's
+    # feature loader reads (one name: generator.FRAME_CACHE_DIR)
+    from mmvssl.datasets.synthetic.generator import FRAME_CACHE_DIR
+    assert ds.frame_cache == 'data/synthetic/' + FRAME_CACHE_DIR
+    assert cfg.synthetic_frame_cache == ds.frame_cache
 
 
 def test_sanity_config_is_the_cvrl_recipe_at_48_px():

@@ -45,7 +45,7 @@ def feat_dim(backbone):
     t = backbone['type']
     if t == 'S3D':
         return 1024
-    if t == 'ResNet3d':
+    if t in ('ResNet3d', 'ResNet3dY'):
         return 8 * backbone.get('base_channels', 64)
     assert t in ('ResNet2Plus1dSSL', 'C3DFeatures'), t
     return 512
@@ -69,6 +69,42 @@ def test_there_are_main_synthetic_and_ablation_configs():
     assert len(ablations) == 7 + 15 + 16 + 6 + 3
 
 
+FRAMEWORKS = ('simclr', 'moco', 'byol', 'simsiam')
+
+
+@pytest.mark.parametrize('fw', FRAMEWORKS)
+def test_plain_synthetic_frameworks_are_cvrl_with_another_head(fw):
+    """The plain rows of the synthetic leaderboard run CVRL's synthetic
+    recipe (trunk, data, schedule, kNN monitor) with only the head
+    swapped, and each CSTP row uses the same framework head as its plain
+    row (BYOL for cstp_r3d18_synthetic.py)."""
+    cvrl = load(osp.join(ROOT, 'configs', 'cvrl', 'r3d18_synthetic.py'))
+    cfg = load(osp.join(CSTP, f'{fw}_r3d18_synthetic.py'))
+    assert cfg.model.backbone == cvrl.model.backbone
+    assert cfg.model.data_preprocessor == cvrl.model.data_preprocessor
+    assert cfg.train_dataloader == cvrl.train_dataloader
+    assert cfg.optim_wrapper == cvrl.optim_wrapper
+    assert cfg.train_cfg == cvrl.train_cfg
+    assert cfg.param_scheduler == cvrl.param_scheduler
+    hooks = [h['type'] for h in cfg.custom_hooks]
+    assert 'KNNMonitorHook' in hooks
+    assert ('MomentumUpdateHook' in hooks) == (fw == 'byol')
+    # the projector reads the trunk's pooled features
+    assert cfg.model.head.projector.in_channels == \
+        cvrl.synthetic_feat_channels
+    cstp_name = 'cstp_r3d18_synthetic.py' if fw == 'byol' else \
+        f'cstp-{fw}_r3d18_synthetic.py'
+    cstp = load(osp.join(CSTP, cstp_name))
+    head = dict(cfg.model.head)
+    head.setdefault('type', 'BYOLHead')
+    assert cstp.model.contrastive_head == head
+    with DefaultScope.overwrite_default_scope('mmvssl'):
+        model = MODELS.build(cfg.model)
+    x = [torch.randn(2, 3, 4, 64, 64) for _ in range(2)]
+    feats = model.extract_feat(x)
+    assert feats[0].shape[1] == cvrl.synthetic_feat_channels
+
+
 def test_generated_ablations_are_up_to_date():
     spec = importlib.util.spec_from_file_location('gen', GENERATOR)
     gen = importlib.util.module_from_spec(spec)
@@ -90,13 +126,19 @@ def test_config_is_consistent_and_its_data_side_builds(path):
     assert cfg.default_scope == 'mmvssl'
     model = cfg.model
     views, sampler_cfg = _views(cfg)
-    assert [v['name'] for v in views] == ['clip1', 'clip2']
+    if sampler_cfg['type'] == 'OverlapClipSampler':  # the CSTP data
+        assert [v['name'] for v in views] == ['clip1', 'clip2']
+    else:  # a plain framework on the clip-contrast recipe (CVRL's data)
+        assert not model.get('pretext_heads')
+        assert len(views) == 2
     sampler = TASK_UTILS.build(sampler_cfg)
     assert sampler.num_views == 2
     for v in views:
         for t in v['pipeline']:
-            TRANSFORMS.build(t)
-    types = [[t['type'] for t in v['pipeline']] for v in views]
+            if not isinstance(t, str):  # a slot (e.g. 'region_source')
+                TRANSFORMS.build(t)
+    types = [[t['type'] for t in v['pipeline'] if not isinstance(t, str)]
+             for v in views]
     heads = {k: h for k, h in (model.get('pretext_heads') or {}).items()
              if h is not None}
     if 'rcls' in heads:

@@ -12,14 +12,6 @@ sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
 import learnability as L  # noqa: E402
 
 
-@pytest.fixture(scope='module')
-def tiny(tmp_path_factory):
-    from mmvssl.datasets.synthetic.generator import generate
-    out = tmp_path_factory.mktemp('learn') / 'tiny'
-    generate(str(out), preset='tiny', seed=0, workers=0, progress=False)
-    return str(out)
-
-
 def test_probe_separates_separable_data_and_not_noise():
     rng = np.random.default_rng(0)
     y = np.repeat(np.arange(3), 40)

@@ -13,14 +13,6 @@ import runner_swap as S  # noqa: E402
 CONFIG = osp.join(ROOT, 'configs/cvrl/r3d18_synthetic.py')
 
 
-@pytest.fixture(scope='module')
-def tiny(tmp_path_factory):
-    from mmvssl.datasets.synthetic.generator import generate
-    out = tmp_path_factory.mktemp('swap') / 'tiny'
-    generate(str(out), preset='tiny', seed=0, workers=0, progress=False)
-    return str(out)
-
-
 @pytest.fixture
 def synthetic_root(tiny, monkeypatch):
     monkeypatch.setenv('MMVSSL_SYNTHETIC_ROOT', tiny)

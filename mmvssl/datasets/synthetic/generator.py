@@ -21,11 +21,13 @@ from .presets import APPEARANCES, MOTIONS, action_table, get_preset
 from .writers import FACTORS
 
 FORMAT_VERSION = 1
-# '.frame_cache' is not written here: it holds the decoded frames that
-# MultiViewVideoDataset(frame_cache=...) keeps (the synthetic configs'
-# `synthetic_frame_cache`), removed with the videos on --overwrite
+# the folder of a benchmark where MultiViewVideoDataset(frame_cache=...)
+# keeps the decoded frames (the synthetic configs' `synthetic_frame_cache`,
+# tools/demo.py's feature loader); not written here, removed with the
+# videos on --overwrite
+FRAME_CACHE_DIR = '.frame_cache'
 OUTPUTS = ('videos', 'kinetics', 'ucf101', 'annotations', 'ava', 'otb',
-           'got10k', 'meta.json', 'README.md', '.frame_cache')
+           'got10k', 'meta.json', 'README.md', FRAME_CACHE_DIR)
 
 # random streams
 _CLIP, _GROUP, _AVA, _PROPOSALS, _SCENE = 0, 1, 2, 3, 4

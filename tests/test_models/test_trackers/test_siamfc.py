@@ -156,14 +156,6 @@ def test_tracking_api_decodes_image_files(tmp_path):
     assert np.linalg.norm(box[:2] - gt[1, :2]) < 3.0
 
 
-@pytest.fixture(scope='module')
-def tiny(tmp_path_factory):
-    from mmvssl.datasets.synthetic import generate
-    out = tmp_path_factory.mktemp('sot') / 'tiny'
-    generate(str(out), 'tiny', seed=0, workers=0, progress=False)
-    return str(out)
-
-
 def test_train_step_on_got10k_pairs(tiny):
     from mmengine.dataset import default_collate
     from mmengine.optim import OptimWrapper
