@@ -286,13 +286,18 @@ def test_synthetic_configs():
 
 def test_constcl_synthetic_is_cvrls_views_at_48_px():
     # the demo's ConST-CL recipe (Round 8): CVRL's synthetic views and
-    # schedule with 48-px crops, 2 x 2 RoIAlign bins and the kNN monitor /
+    # optimiser with 48-px crops, 2 x 2 RoIAlign bins and the kNN monitor /
     # demo features at the same crop; nothing else differs from CVRL's data
     cvrl = load('configs/cvrl/r3d18_synthetic.py')
     cfg = load('configs/constcl/r3d18_synthetic.py')
     assert cfg.model.roi_output_size == 2
-    assert cfg.train_cfg.max_epochs == cvrl.train_cfg.max_epochs == 50
-    assert cfg.param_scheduler == cvrl.param_scheduler
+    # a one-hidden-layer global MLP (Round 8), CVRL's width otherwise
+    assert cfg.model.neck.num_hidden_layers == 1
+    assert cvrl.model.neck.num_hidden_layers == 3
+    assert cfg.model.neck.hid_channels == cvrl.model.neck.hid_channels
+    # 40 epochs (560 steps on `default`, the schedule's), CVRL's 50
+    assert cfg.train_cfg.max_epochs == 40 and cvrl.train_cfg.max_epochs == 50
+    assert cfg.param_scheduler[0]['end'] == 40
     assert cfg.optim_wrapper == cvrl.optim_wrapper
     assert cfg.model.backbone.loss_endpoints == 'C5g+C5r'
     assert {k: v for k, v in cfg.model.backbone.items()
