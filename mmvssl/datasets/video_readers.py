@@ -92,16 +92,27 @@ def _root_cause(err: BaseException) -> str:
     return _first_line(err)
 
 
+def _local_stat(filename: str) -> os.stat_result:
+    """One ``os.stat`` of a local video: a clear error for a missing or
+    empty file, else its stat (size and mtime for the frame cache key)."""
+    try:
+        st = os.stat(filename)
+    except OSError:
+        st = None
+    if st is None or not stat.S_ISREG(st.st_mode):
+        raise VideoReadError(filename, 'file not found')
+    if st.st_size == 0:
+        raise VideoReadError(filename, 'empty file (0 bytes)')
+    return st
+
+
 def _source(filename: str,
             backend_args: Optional[Dict]) -> Union[str, io.BytesIO]:
     """A local path (checked: exists, not empty), or the bytes fetched with
     ``mmengine.fileio`` when ``backend_args`` is given (as mmaction2's
     ``DecordInit``)."""
     if backend_args is None:
-        if not osp.isfile(filename):
-            raise VideoReadError(filename, 'file not found')
-        if osp.getsize(filename) == 0:
-            raise VideoReadError(filename, 'empty file (0 bytes)')
+        _local_stat(filename)
         return filename
     try:
         data = fileio.get(filename, backend_args=backend_args)
@@ -577,21 +588,6 @@ class FrameCacheReader:
         self.cache_dir = str(cache_dir)
         self.backend = getattr(reader, 'backend', None)
 
-    @staticmethod
-    def _stat(filename):
-        """One ``os.stat`` of the source: the checks of :func:`_source`
-        (a clear error for a missing / empty file) and the cache key's
-        size and mtime."""
-        try:
-            st = os.stat(filename)
-        except OSError:
-            st = None
-        if st is None or not stat.S_ISREG(st.st_mode):
-            raise VideoReadError(filename, 'file not found')
-        if st.st_size == 0:
-            raise VideoReadError(filename, 'empty file (0 bytes)')
-        return st
-
     def _key(self, filename, st):
         text = f'{osp.abspath(filename)}|{st.st_size}|{st.st_mtime_ns}'
         return hashlib.sha1(text.encode()).hexdigest()[:20]
@@ -627,7 +623,7 @@ class FrameCacheReader:
         filename = info['filename']
         if getattr(self.reader, 'backend_args', None) is not None:
             return self.reader.open(info)
-        st = self._stat(filename)
+        st = _local_stat(filename)
         base = osp.join(self.cache_dir, self._key(filename, st))
         video = self._load(filename, base)
         if video is not None:
