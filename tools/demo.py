@@ -22,8 +22,8 @@ import subprocess
 import sys
 import time
 
-from mmvssl.datasets.synthetic.generator import FRAME_CACHE_DIR
-from mmvssl.datasets.synthetic.presets import PRESETS, get_preset
+from mmvssl.datasets.synthetic.presets import (FRAME_CACHE_DIR, PRESETS,
+                                               get_preset)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 

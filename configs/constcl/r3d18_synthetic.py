@@ -43,35 +43,12 @@ _base_ = [
 
 model = dict(roi_output_size=2)
 
-input_size = 48
-view_pipeline = [
-    dict(_base_.spatial_aug[0], scale=input_size), _base_.region_slot
-] + _base_.color_aug
-train_dataloader = dict(
-    dataset=dict(views=[
-        dict(name='view0', pipeline=view_pipeline),
-        dict(name='view1', pipeline=view_pipeline),
-    ]))
+train_dataloader = dict(dataset=dict(views=_base_.views_48px))
 
 # features of `tools/demo.py` and the kNN monitor (synthetic_knn.py) on
 # this config's crop size
-demo_crop_size = input_size
-knn_dataset = dict(
-    _base_.knn_dataset,
-    view_pipeline=[
-        dict(type='ClipResize', scale=(-1, input_size)),
-        dict(type='ClipCenterCrop', crop_size=input_size)
-    ])
-custom_hooks = [
-    dict(
-        _base_.knn_monitor,
-        train_dataloader=dict(
-            _base_.knn_monitor.train_dataloader,
-            dataset=dict(knn_dataset, ann_file=_base_.synthetic_train_list)),
-        val_dataloader=dict(
-            _base_.knn_monitor.val_dataloader,
-            dataset=dict(knn_dataset, ann_file=_base_.synthetic_val_list)))
-]
+demo_crop_size = _base_.crop_size_48px
+custom_hooks = [_base_.knn_monitor_48px]
 
 default_hooks = dict(
     logger=dict(interval=14),

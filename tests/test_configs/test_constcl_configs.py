@@ -335,8 +335,8 @@ def test_ctrlaug_synthetic_views_are_not_flipped():
         'view_pipeline']
     assert knn_pipe[-1] == dict(type='ClipCenterCrop', crop_size=48)
     # the folder the generator removes with the videos and the demo's
-    # feature loader reads (one name: generator.FRAME_CACHE_DIR)
-    from mmvssl.datasets.synthetic.generator import FRAME_CACHE_DIR
+    # feature loader reads (one name: presets.FRAME_CACHE_DIR)
+    from mmvssl.datasets.synthetic.presets import FRAME_CACHE_DIR
     assert ds.frame_cache == 'data/synthetic/' + FRAME_CACHE_DIR
     assert cfg.synthetic_frame_cache == ds.frame_cache
 

@@ -56,3 +56,23 @@ knn_monitor = dict(
     interval=10,  # epochs; the hook also evaluates after the last one
     before_train=True)
 custom_hooks = [knn_monitor]
+
+# the same monitor on 48-px crops, for a recipe that trains on the 48-px
+# views of synthetic_ssl.py (`views_48px`; configs/constcl/r3d18_synthetic.py):
+# `custom_hooks = [knn_monitor_48px]`, and `demo_crop_size = 48` for the
+# features of tools/demo.py
+knn_crop_size_48px = 48
+knn_dataset_48px = dict(
+    knn_dataset,
+    view_pipeline=[
+        dict(type='ClipResize', scale=(-1, knn_crop_size_48px)),
+        dict(type='ClipCenterCrop', crop_size=knn_crop_size_48px),
+    ])
+knn_monitor_48px = dict(
+    knn_monitor,
+    train_dataloader=dict(
+        knn_monitor['train_dataloader'],
+        dataset=dict(knn_dataset_48px, ann_file=synthetic_train_list)),
+    val_dataloader=dict(
+        knn_monitor['val_dataloader'],
+        dataset=dict(knn_dataset_48px, ann_file=synthetic_val_list)))

@@ -45,6 +45,19 @@ color_aug = [
 ]
 view_pipeline = spatial_aug + [_base_.region_slot] + color_aug
 
+# the same two views on 48-px crops (ConST-CL's synthetic recipe, where a
+# 64-px step costs twice CVRL's): a config sets
+# `train_dataloader = dict(dataset=dict(views=views_48px))` with the kNN
+# monitor on the same crops (synthetic_knn.py, knn_monitor_48px)
+crop_size_48px = _base_.knn_crop_size_48px
+view_pipeline_48px = [dict(spatial_aug[0], scale=crop_size_48px)] + [
+    _base_.region_slot
+] + color_aug
+views_48px = [
+    dict(name='view0', pipeline=view_pipeline_48px),
+    dict(name='view1', pipeline=view_pipeline_48px),
+]
+
 train_dataloader = dict(
     batch_size=32,
     num_workers=2,

@@ -17,15 +17,11 @@ import numpy as np
 from . import writers
 from .encode import X264_PARAMS
 from .assets import COLOUR_PHOTOS
-from .presets import APPEARANCES, MOTIONS, action_table, get_preset
+from .presets import (APPEARANCES, FRAME_CACHE_DIR, MOTIONS, action_table,
+                      get_preset)
 from .writers import FACTORS
 
 FORMAT_VERSION = 1
-# the folder of a benchmark where MultiViewVideoDataset(frame_cache=...)
-# keeps the decoded frames (the synthetic configs' `synthetic_frame_cache`,
-# tools/demo.py's feature loader); not written here, removed with the
-# videos on --overwrite
-FRAME_CACHE_DIR = '.frame_cache'
 OUTPUTS = ('videos', 'kinetics', 'ucf101', 'annotations', 'ava', 'otb',
            'got10k', 'meta.json', 'README.md', FRAME_CACHE_DIR)
 

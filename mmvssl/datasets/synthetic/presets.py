@@ -17,6 +17,12 @@ video are statistically independent and each factor can be probed on its own.
 """
 import copy
 
+# the folder of a benchmark where MultiViewVideoDataset(frame_cache=...)
+# keeps the decoded frames (the synthetic configs' `synthetic_frame_cache`,
+# tools/demo.py's feature loader); not written by the generator, removed
+# with the videos on --overwrite (generator.OUTPUTS)
+FRAME_CACHE_DIR = '.frame_cache'
+
 # name -> (shape family, texture photograph)
 APPEARANCES = {
     'brick_disc': ('disc', 'brick'),
