@@ -54,7 +54,7 @@ from mmengine import fileio
 __all__ = [
     'VideoReadError', 'DecordReader', 'TorchCodecReader', 'PyAVReader',
     'RawFrameReader', 'FrameCacheReader', 'VIDEO_BACKENDS', 'video_backend_error',
-    'check_video_backend', 'build_video_reader'
+    'check_video_backend', 'build_video_reader', 'fill_frame_cache'
 ]
 
 
@@ -704,3 +704,36 @@ def build_video_reader(backend: str = 'decord',
     if frame_cache:
         reader = FrameCacheReader(reader, frame_cache)
     return reader
+
+
+def fill_frame_cache(filenames, cache_dir: str, backend: str = 'decord',
+                     progress: bool = True, logger=None) -> Dict[str, int]:
+    """Write the :class:`FrameCacheReader` entry of every video in
+    ``filenames`` now (what their first read in training would write), so a
+    pretraining's first epoch, and its wall time, do not include decoding.
+    Videos already cached are only checked. An unreadable video is
+    reported (``logger``, else printed) and skipped; it is not cached.
+
+    Returns:
+        dict: ``videos`` (number given), ``failed`` (unreadable).
+    """
+    reader = build_video_reader(backend, frame_cache=cache_dir)
+    filenames = list(filenames)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(filenames), desc='filling the frame cache',
+                   unit='video', dynamic_ncols=True)
+    failed = 0
+    for filename in filenames:
+        try:
+            reader.open(dict(filename=filename)).close()
+        except VideoReadError as e:
+            failed += 1
+            msg = f'frame cache: skipped {filename}: {e}'
+            logger.warning(msg) if logger is not None else print(msg)
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return dict(videos=len(filenames), failed=failed)

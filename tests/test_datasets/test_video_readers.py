@@ -249,6 +249,35 @@ def test_frame_cache_notices_a_changed_or_broken_file(media, tmp_path):
         reader.open(dict(filename=str(tmp_path / 'gone.mp4')))
 
 
+def test_fill_frame_cache_writes_what_a_first_read_would(media, tmp_path,
+                                                        capsys):
+    import shutil
+    from mmvssl.datasets.video_readers import (FrameCacheReader,
+                                               fill_frame_cache)
+    src = str(tmp_path / 'v.mp4')
+    shutil.copy(media['h264'], src)
+    broken = tmp_path / 'broken.mp4'
+    broken.write_bytes(b'not a video')
+    cache = tmp_path / 'cache'
+    out = fill_frame_cache([src, str(broken), str(tmp_path / 'gone.mp4')],
+                           str(cache), progress=False)
+    assert out == dict(videos=3, failed=2)
+    printed = capsys.readouterr().out
+    assert 'broken.mp4' in printed and 'gone.mp4' in printed
+    assert _entries(cache) == ['.json', '.npy']  # only the readable video
+    # a later reader maps the entry and decodes nothing
+    counting = _Counting('decord')
+    video = FrameCacheReader(counting, str(cache)).open(dict(filename=src))
+    _, _, ref = _read('decord', media['h264'], INDS)
+    np.testing.assert_array_equal(video.get_frames(INDS), ref)
+    assert counting.opened == 0
+    # a second fill finds every entry and writes nothing new
+    mtimes = sorted(p.stat().st_mtime_ns for p in cache.iterdir())
+    assert fill_frame_cache([src], str(cache), progress=False) == dict(
+        videos=1, failed=0)
+    assert sorted(p.stat().st_mtime_ns for p in cache.iterdir()) == mtimes
+
+
 def test_dataset_with_a_frame_cache_gives_the_same_samples(media, tmp_path):
     import torch
     ann = write_annotation(str(tmp_path / 'ann.txt'),

@@ -215,6 +215,9 @@ class MoCoHead(_MomentumHead):
         momentum (float): key encoder momentum. Defaults to 0.999.
         symmetric (bool): Defaults to True.
         shuffle_bn (bool): Defaults to True (a no-op on one process).
+        batch_negatives (bool): also use the other keys of the current
+            batch as negatives (MoCo v3; see :func:`queue_info_nce`).
+            With it ``queue_len=0`` means no queue. Defaults to False.
     """
 
     def __init__(self,
@@ -225,23 +228,33 @@ class MoCoHead(_MomentumHead):
                  momentum: float = 0.999,
                  symmetric: bool = True,
                  shuffle_bn: bool = True,
+                 batch_negatives: bool = False,
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(projector, momentum, init_cfg)
-        if queue_len < 1:
-            raise ValueError(f'queue_len must be >= 1, got {queue_len}')
+        if queue_len < (0 if batch_negatives else 1):
+            raise ValueError(f'queue_len must be >= 1 (>= 0 with '
+                             f'batch_negatives), got {queue_len}')
         self.queue_len = int(queue_len)
         self.feat_dim = int(feat_dim)
         self.temperature = float(temperature)
         self.symmetric = symmetric
         self.shuffle_bn = shuffle_bn
-        self.register_buffer(
-            'queue', F.normalize(torch.randn(feat_dim, queue_len), dim=0))
-        self.register_buffer('queue_ptr', torch.zeros((), dtype=torch.long))
+        self.batch_negatives = bool(batch_negatives)
+        if self.queue_len:
+            self.register_buffer(
+                'queue', F.normalize(torch.randn(feat_dim, queue_len), dim=0))
+            self.register_buffer('queue_ptr',
+                                 torch.zeros((), dtype=torch.long))
+        else:
+            self.queue = None
 
     @torch.no_grad()
     def enqueue(self, keys: Tensor) -> None:
         """Write ``keys`` ``(N, D)`` (normalised here, gathered from all
-        processes) over the oldest entries, wrapping around."""
+        processes) over the oldest entries, wrapping around (a no-op
+        without a queue)."""
+        if self.queue is None:
+            return
         keys = F.normalize(gather_no_grad(keys.detach()), dim=-1)
         keys = keys[-self.queue_len:]
         n = keys.shape[0]
@@ -257,10 +270,12 @@ class MoCoHead(_MomentumHead):
             self._update_target(backbone)
             k1 = self.target_embed(views[0], self.shuffle_bn)
             k2 = self.target_embed(views[1], self.shuffle_bn)
-        out = queue_info_nce(q1, k2, self.queue, self.temperature)
+        out = queue_info_nce(q1, k2, self.queue, self.temperature,
+                             self.batch_negatives)
         loss, acc = out['loss'], out['acc']
         if self.symmetric:
-            out2 = queue_info_nce(q2, k1, self.queue, self.temperature)
+            out2 = queue_info_nce(q2, k1, self.queue, self.temperature,
+                                  self.batch_negatives)
             loss, acc = loss + out2['loss'], (acc + out2['acc']) / 2
         if self.training:
             self.enqueue(torch.cat([k1, k2]) if self.symmetric else k2)

@@ -128,12 +128,18 @@ def nt_xent(z1: Tensor,
 
 
 @float32_island
-def queue_info_nce(query: Tensor, key: Tensor, queue: Tensor,
-                   temperature: float) -> Dict[str, Tensor]:
+def queue_info_nce(query: Tensor, key: Tensor, queue: Optional[Tensor],
+                   temperature: float,
+                   batch_negatives: bool = False) -> Dict[str, Tensor]:
     """MoCo's InfoNCE: the positive of ``query[i]`` is ``key[i]``, the
     negatives are the ``K`` columns of ``queue`` ``(D, K)`` (already
     normalised keys of earlier batches). Logits
-    ``[q . k+, q . queue] / temperature``, cross-entropy with class 0.
+    ``[q . k+, q . queue] / temperature``, cross-entropy with the positive.
+
+    With ``batch_negatives`` the keys of the current batch (gathered from
+    all processes, without gradient) are candidates too: query ``i``'s
+    positive is its own key, every other video's key of this step is a
+    negative, as in MoCo v3; ``queue`` may then be None (no queue).
 
     Returns:
         dict: ``loss`` (batch mean) and ``acc`` (top-1: the positive beats
@@ -141,16 +147,24 @@ def queue_info_nce(query: Tensor, key: Tensor, queue: Tensor,
     """
     q = F.normalize(query, dim=-1)
     k = F.normalize(key.detach(), dim=-1)
-    pos = (q * k).sum(dim=-1, keepdim=True)
-    # a copy: the caller updates its queue in place before the backward
-    neg = q @ queue.detach().clone().to(q.dtype)
-    logits = torch.cat([pos, neg], dim=1) / temperature
-    labels = torch.zeros(q.shape[0], dtype=torch.long, device=q.device)
+    if batch_negatives:
+        all_k = gather_no_grad(k)
+        offset = global_row_offset(k.shape[0], device=k.device)
+        logits = [q @ all_k.t()]
+        labels = torch.arange(q.shape[0], device=q.device) + offset
+    else:
+        logits = [(q * k).sum(dim=-1, keepdim=True)]
+        labels = torch.zeros(q.shape[0], dtype=torch.long, device=q.device)
+    if queue is not None:
+        # a copy: the caller updates its queue in place before the backward
+        logits.append(q @ queue.detach().clone().to(q.dtype))
+    elif not batch_negatives:
+        raise ValueError('queue_info_nce needs a queue or batch_negatives')
+    logits = torch.cat(logits, dim=1) / temperature
     loss = F.cross_entropy(logits, labels)
     with torch.no_grad():
-        acc = (logits.argmax(dim=1) == 0).float().mean()
+        acc = (logits.argmax(dim=1) == labels).float().mean()
     return dict(loss=loss, acc=acc)
-
 
 
 def argmax_positive(src: Tensor, tgt: Tensor,

@@ -94,6 +94,47 @@ def test_queue_info_nce_by_hand():
                                                .item(), rel=1e-5)
 
 
+def test_queue_info_nce_batch_negatives_by_hand():
+    """MoCo v3's candidates: this batch's keys (own key positive, the
+    others negatives), with and without the queue."""
+    torch.manual_seed(0)
+    q, k = torch.randn(3, D), torch.randn(3, D)
+    queue = F.normalize(torch.randn(D, 5), dim=0)
+    qn, kn = F.normalize(q, dim=1), F.normalize(k, dim=1)
+    for qu in (queue, None):
+        out = queue_info_nce(q, k, qu, 0.2, batch_negatives=True)
+        expect = []
+        for i in range(3):
+            logits = qn[i] @ kn.t()
+            if qu is not None:
+                logits = torch.cat([logits, qn[i] @ qu])
+            expect.append(-torch.log_softmax(logits / .2, 0)[i])
+        assert out['loss'].item() == pytest.approx(
+            torch.stack(expect).mean().item(), rel=1e-5)
+    # the key of the same row dominates: accuracy 1; a far-off batch key
+    # beats it only when batch negatives are on
+    kk = qn.clone()
+    assert queue_info_nce(q, kk, None, 0.2, True)['acc'].item() == 1.
+    with pytest.raises(ValueError, match='queue or batch_negatives'):
+        queue_info_nce(q, k, None, 0.2)
+
+
+def test_moco_head_without_queue():
+    head = build(dict(HEADS['moco'], queue_len=0, batch_negatives=True))
+    assert head.queue is None
+    _, backbone = head_with_backbone('moco')
+    head.build_target(backbone)
+    head.train()
+    views = inputs()
+    out = head.loss(feats_of(backbone, views), None, views=views,
+                    backbone=backbone)
+    out['loss'].backward()
+    assert torch.isfinite(out['loss'])
+    assert backbone.conv1.conv.weight.grad is not None
+    with pytest.raises(ValueError, match='queue_len'):
+        build(dict(HEADS['moco'], queue_len=0))
+
+
 # ---------------------------------------------------------- momentum
 def test_momentum_update_by_hand():
     torch.manual_seed(0)
