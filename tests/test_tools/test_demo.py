@@ -22,6 +22,11 @@ def test_demo_pipeline_tiny(tmp_path):
     res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True,
                          text=True, timeout=900)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    # the data stage decoded every train / val video into the frame cache
+    assert 'data: frame cache of ' in res.stdout
+    n_videos = sum(1 for split in ('train', 'val') for line in open(
+        data / 'kinetics' / f'{split}_list.txt') if line.strip())
+    assert len(list((data / '.frame_cache').glob('*.npy'))) == n_videos
     out = work / 'constcl'
     table = (out / 'results.md').read_text()
     assert '| pretrained |' in table and '| random |' in table
