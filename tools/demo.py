@@ -127,13 +127,14 @@ def _fill_frame_cache(args):
     synthetic configs and the feature stage read (``frame_cache=``), as
     part of the data stage: a pretraining's wall time then counts training,
     not the first decoding of the benchmark."""
+    from mmvssl.datasets.annotations import load_video_list
     from mmvssl.datasets.video_readers import fill_frame_cache
-    videos = []
-    for split in ('train', 'val'):
-        with open(osp.join(args.data_root, 'kinetics',
-                           f'{split}_list.txt')) as f:
-            videos += [osp.join(args.data_root, 'videos', line.split()[0])
-                       for line in f if line.strip()]
+    videos = [
+        info['filename'] for split in ('train', 'val')
+        for info in load_video_list(
+            osp.join(args.data_root, 'kinetics', f'{split}_list.txt'),
+            prefix=osp.join(args.data_root, 'videos'))
+    ]
     t0 = time.time()
     out = fill_frame_cache(videos, osp.join(args.data_root, FRAME_CACHE_DIR),
                            progress=sys.stderr.isatty())

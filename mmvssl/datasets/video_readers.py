@@ -731,7 +731,10 @@ def fill_frame_cache(filenames, cache_dir: str, backend: str = 'decord',
         except VideoReadError as e:
             failed += 1
             msg = f'frame cache: skipped {filename}: {e}'
-            logger.warning(msg) if logger is not None else print(msg)
+            if logger is not None:
+                logger.warning(msg)
+            else:
+                print(msg)
         if bar is not None:
             bar.update(1)
     if bar is not None:

@@ -111,8 +111,8 @@ def test_queue_info_nce_batch_negatives_by_hand():
             expect.append(-torch.log_softmax(logits / .2, 0)[i])
         assert out['loss'].item() == pytest.approx(
             torch.stack(expect).mean().item(), rel=1e-5)
-    # the key of the same row dominates: accuracy 1; a far-off batch key
-    # beats it only when batch negatives are on
+    # keys equal to the queries: each query's own key is its most similar
+    # candidate, so the accuracy is 1
     kk = qn.clone()
     assert queue_info_nce(q, kk, None, 0.2, True)['acc'].item() == 1.
     with pytest.raises(ValueError, match='queue or batch_negatives'):
