@@ -65,6 +65,8 @@ def test_there_are_main_synthetic_and_ablation_configs():
     assert 'cstp_r3d18_synthetic.py' in names
     for fw in ('simclr', 'moco', 'byol', 'simsiam'):
         assert f'{fw}_r3d18_synthetic.py' in names
+    for fw in ('byol', 'simsiam'):  # the sanity check's controls
+        assert f'{fw}_r3d18_synthetic_sanity.py' in names
     ablations = [n for n in names if n.startswith('ablation/')]
     assert len(ablations) == 7 + 15 + 16 + 6 + 3
 
@@ -117,6 +119,36 @@ def test_plain_synthetic_frameworks_are_cvrl_with_another_head(fw):
     x = [torch.randn(2, 3, 4, 64, 64) for _ in range(2)]
     feats = model.extract_feat(x)
     assert feats[0].shape[1] == cvrl.synthetic_feat_channels
+
+
+@pytest.mark.parametrize('fw', ('byol', 'simsiam'))
+def test_sanity_controls_are_cvrls_sanity_recipe_with_the_plain_head(fw):
+    """The sanity check's BYOL / SimSiam controls (Round 11) run exactly the
+    check's CVRL recipe with the head of the plain synthetic row, and
+    tools/analysis/sanity_check.py picks them for --method byol / simsiam."""
+    cvrl = load(osp.join(ROOT, 'configs', 'cvrl',
+                         'r3d18_synthetic_sanity.py'))
+    plain = load(osp.join(CSTP, f'{fw}_r3d18_synthetic.py'))
+    cfg = load(osp.join(CSTP, f'{fw}_r3d18_synthetic_sanity.py'))
+    for key in ('train_dataloader', 'optim_wrapper', 'train_cfg',
+                'param_scheduler', 'default_hooks'):
+        assert cfg[key] == cvrl[key], key
+    assert cfg.model.backbone == cvrl.model.backbone
+    assert cfg.model.data_preprocessor == cvrl.model.data_preprocessor
+    assert cfg.model.type == plain.model.type
+    assert cfg.model.head == plain.model.head
+    # the check's kNN monitor; BYOL keeps its momentum schedule
+    assert cfg.custom_hooks[0] == cvrl.knn_monitor
+    assert cfg.custom_hooks[1:] == [
+        h for h in plain.custom_hooks if h['type'] != 'KNNMonitorHook']
+    spec = importlib.util.spec_from_file_location(
+        'sanity_check', osp.join(ROOT, 'tools', 'analysis',
+                                 'sanity_check.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    cmd = mod.demo_command(mod.parse_args(['--method', fw]))
+    assert cmd[cmd.index('--config') + 1] == osp.relpath(
+        osp.join(CSTP, f'{fw}_r3d18_synthetic_sanity.py'), ROOT)
 
 
 def test_generated_ablations_are_up_to_date():

@@ -27,8 +27,13 @@ import time
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # the check's own recipe per method (48-px crops, 560 steps on `easy`: the
-# config's comment says why); other methods use their demo config
-SANITY_CONFIGS = dict(cvrl='configs/cvrl/r3d18_synthetic_sanity.py')
+# config's comment says why; BYOL / SimSiam: CVRL's with their head, the
+# control of docs/synthetic_benchmark.md "Round 11"); other methods use
+# their demo config
+SANITY_CONFIGS = dict(
+    cvrl='configs/cvrl/r3d18_synthetic_sanity.py',
+    byol='configs/cstp/byol_r3d18_synthetic_sanity.py',
+    simsiam='configs/cstp/simsiam_r3d18_synthetic_sanity.py')
 
 
 def parse_args(argv=None):
