@@ -221,6 +221,7 @@ def test_config_is_consistent_and_its_data_side_builds(path):
 def _fake_batch(cfg, b=4):
     heads = cfg.model.get('pretext_heads') or {}
     n_s = n_t = 5
+    n_p = (heads.get('pcls') or {}).get('num_classes', 4)
     if heads.get('ocls'):
         n_s = heads['ocls'].get('num_spatial_classes', 5) or 1
         n_t = heads['ocls'].get('num_temporal_classes', 5) or 1
@@ -229,7 +230,7 @@ def _fake_batch(cfg, b=4):
     for _ in range(b):
         ds = ActionDataSample()
         ds.set_metainfo(dict(
-            geometry=[dict(playback_label=int(rng.randint(3)),
+            geometry=[dict(playback_label=int(rng.randint(n_p)),
                            rotation=int(rng.randint(4)))] * 2,
             pretext=dict(spatial_overlap=int(rng.randint(n_s)),
                          temporal_overlap=int(rng.randint(n_t)))))
