@@ -11,7 +11,8 @@
 #
 # Measured (docs/synthetic_benchmark.md, "Round 11"; motion probe,
 # pretrained vs random twin, 432 val videos): seed 0 31.9 +- 4.4 vs
-# 17.6 +- 3.6 (+14.4, margin 8.0): passes; seed 1 not rerun yet. The playback-rate pretext
+# 17.6 +- 3.6 (+14.4, margin 8.0): passes; seed 1
+# 32.9 +- 4.4 vs 20.1 +- 3.8 (+12.7, margin 8.2): passes. The playback-rate pretext
 # learns (loss 1.39 -> 0.81-0.86), rotation and STOR stay near chance, and the
 # 0.1-weighted BYOL term alone does not learn the actor (plain BYOL fails).
 #

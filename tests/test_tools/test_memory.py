@@ -143,7 +143,9 @@ REAL_PRETRAINING = [
                       'configs/cstp/ablation/table*.py',
                       'configs/ctrlaug/*.py', 'configs/ctrlaug/ablations/*.py')
     for p in sorted(glob.glob(osp.join(ROOT, pattern)))
-    if not p.endswith('_synthetic.py')
+    # CPU recipes of the synthetic benchmark (`*_synthetic.py` and their
+    # sanity-check variants `*_synthetic_sanity.py`) are not GPU configs
+    if 'synthetic' not in osp.basename(p)
 ]
 
 
