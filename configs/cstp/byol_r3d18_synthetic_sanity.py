@@ -6,9 +6,8 @@
 #
 # Measured (docs/synthetic_benchmark.md, "Round 11"; seed 0, appearance
 # probe pretrained vs random): CVRL +25.0 (43.1 vs 18.1, passes); BYOL
-# +8.3 (26.4 vs 18.1, fails),
-# the frameworks without negatives
-# do not learn the actor in this budget even on `easy`.
+# +8.3 (26.4 vs 18.1, fails):
+# without negatives the actor is not learnt in this budget even on `easy`.
 #
 #   python tools/analysis/sanity_check.py --method byol
 _base_ = [
