@@ -1,5 +1,5 @@
 # CSTP (BYOL + playback rate + rotation + STOR) on the synthetic benchmark,
-# on CPU in about 11 minutes alone: the CPU trunk of synthetic_trunk.py
+# on CPU in ~15 minutes alone: the CPU trunk of synthetic_trunk.py
 # (one BasicBlock per stage, base width 32, 256-d features; 1x3x3 stem, no
 # stem pool) as mmaction2's ResNet3d, with CSTP's own temporal design (that of
 # torchvision's r3d_18, cstp_r3d18_8xb16-300e_k400.py: stem and res2 at the
