@@ -86,3 +86,10 @@ def test_sanity_check_passes_config_and_options_to_the_demo():
         sanity_check.parse_args(['--config', '']))
     assert '--config' not in sanity_check.demo_command(
         sanity_check.parse_args(['--method', 'simclr']))
+    # BYOL / SimSiam: their controls on the check's recipe (Round 11)
+    for fw in ('byol', 'simsiam'):
+        cmd = sanity_check.demo_command(
+            sanity_check.parse_args(['--method', fw]))
+        config = cmd[cmd.index('--config') + 1]
+        assert config == f'configs/cstp/{fw}_r3d18_synthetic_sanity.py'
+        assert osp.isfile(osp.join(ROOT, config))
