@@ -433,6 +433,7 @@ def stage_report(args, feats):
                        targets=list(METHODS[args.method]['targets']),
                        config=args.config,
                        knn=knn_curve(osp.join(args.work_dir, 'pretrain')),
+                       knn_factor=knn_factor(args.config),
                        timing=getattr(args, 'timing', {})), f, indent=2)
     _plot(args, rows, chance, cols, cis)
     print('\n' + table)
@@ -482,6 +483,20 @@ def knn_curve(pretrain_dir):
                 if 'knn/top1' in rec:
                     points[int(rec['step'])] = float(rec['knn/top1'])
     return [[k, points[k]] for k in sorted(points)]
+
+
+def knn_factor(config):
+    """The labels of a config's kNN monitor: ``'action'`` for the action
+    lists, ``<factor>`` for ``*_list_<factor>.txt`` (synthetic_knn.py's
+    ``knn_monitor_48px_motion``); None without a monitor."""
+    from mmengine.config import Config
+    for hook in Config.fromfile(config).get('custom_hooks', None) or []:
+        if hook.get('type') == 'KNNMonitorHook':
+            name = osp.splitext(osp.basename(
+                hook['val_dataloader']['dataset']['ann_file']))[0]
+            return name.split('_list_', 1)[1] if '_list_' in name \
+                else 'action'
+    return None
 
 
 def run_method(args, method):

@@ -76,6 +76,7 @@ def summarise(results: Sequence[Dict]) -> Dict:
                  passed=bool(checks) and all(
                      c['passed'] for c in checks.values()),
                  knn=knn,
+                 knn_factor=res.get('knn_factor', 'action') if knn else None,
                  knn_rises=(len(knn) >= 2 and knn[-1][1] > knn[0][1])
                  if knn else None,
                  timing=res.get('timing', {})))
@@ -118,7 +119,7 @@ def render_markdown(board: Dict) -> str:
     lines.append('| chance | | ' + ' | '.join(
         f'{chance[c]:.1f}' if c in chance else '-' for c in cols) + ' |')
     lines += ['', '| method | target: gain (margin) | passes | kNN top-1 '
-              'first -> last | pretrain (s) | features (s) |',
+              'first -> last (labels) | pretrain (s) | features (s) |',
               '|---|---|---|---|---|---|']
     for e in entries:
         checks = ', '.join(
@@ -126,7 +127,8 @@ def render_markdown(board: Dict) -> str:
             if c['delta'] is not None else f'{t}: -'
             for t, c in e['checks'].items()) or '-'
         knn = e['knn']
-        knn_s = (f'{knn[0][1]:.1f} -> {knn[-1][1]:.1f}' if knn else '-')
+        knn_s = (f"{knn[0][1]:.1f} -> {knn[-1][1]:.1f} ({e['knn_factor']})"
+                 if knn else '-')
         t = e.get('timing', {})
         lines.append(
             f"| {e['method']} | {checks} | "
@@ -179,7 +181,8 @@ def plot_leaderboard(board: Dict, path: str) -> None:
         if e['knn']:
             k = np.asarray(e['knn'])
             ax2.plot(k[:, 0], k[:, 1], marker='o', ms=3,
-                     color=cmap(i % 20), label=e['method'])
+                     color=cmap(i % 20),
+                     label=f"{e['method']} ({e['knn_factor']})")
     ax2.set_xlabel('pretraining step (epoch)')
     ax2.set_ylabel('kNN top-1 (%)')
     ax2.set_title('kNN monitor during pretraining')

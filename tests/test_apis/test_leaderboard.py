@@ -46,9 +46,11 @@ def test_leaderboard_files(tmp_path):
     _write(tmp_path, _result('cvrl', [40, 60, 30, 50, 10, 20],
                              [10, 20, 25, 45, 5, 15], [5] * 6,
                              ['appearance', 'action']))
-    _write(tmp_path, _result('cstp', [10, 20, 28, 50, 10, 20],
-                             [10, 20, 25, 45, 5, 15], [5] * 6, ['motion'],
-                             knn=((0, 9.0), (3, 8.0))))
+    cstp = _result('cstp', [10, 20, 28, 50, 10, 20],
+                   [10, 20, 25, 45, 5, 15], [5] * 6, ['motion'],
+                   knn=((0, 9.0), (3, 8.0)))
+    cstp['knn_factor'] = 'motion'  # a monitor on the motion labels
+    _write(tmp_path, cstp)
     md, js, png = write_leaderboard(str(tmp_path))
     board = json.loads(open(js).read())
     by = {e['method']: e for e in board['entries']}
@@ -62,7 +64,12 @@ def test_leaderboard_files(tmp_path):
     assert '| cvrl | pretrained | 40.0 +- 5.0 | 60.0 +- 5.0 |' in text
     assert '|  | random | 10.0 +- 5.0 |' in text
     assert 'appearance: +40.0 (10.0), action: +30.0 (10.0) | yes' in text
-    assert '| cstp | motion: +3.0 (10.0) | no | 9.0 -> 8.0 | 12.5 |' in text
+    # the monitor's labels: 'action' for results written before the field
+    assert by['cvrl']['knn_factor'] == 'action'
+    assert by['cstp']['knn_factor'] == 'motion'
+    assert '| yes | 5.0 -> 9.0 (action) |' in text
+    assert '| cstp | motion: +3.0 (10.0) | no | 9.0 -> 8.0 (motion) | 12.5 |' \
+        in text
     assert osp.getsize(png) > 10000
 
 

@@ -93,3 +93,19 @@ def test_sanity_check_passes_config_and_options_to_the_demo():
         config = cmd[cmd.index('--config') + 1]
         assert config == f'configs/cstp/{fw}_r3d18_synthetic_sanity.py'
         assert osp.isfile(osp.join(ROOT, config))
+
+
+def test_knn_factor_of_the_monitor():
+    """The leaderboard names the labels of each kNN curve: the CSTP rows
+    monitor motion (the factor their pretexts target), the clip-level rows
+    the actions."""
+    cfg = osp.join(ROOT, 'configs')
+    assert demo.knn_factor(osp.join(cfg, 'cstp', 'cstp_r3d18_synthetic.py')) \
+        == 'motion'
+    for name in ('cstp-simclr', 'cstp-moco', 'cstp-simsiam'):
+        assert demo.knn_factor(osp.join(
+            cfg, 'cstp', f'{name}_r3d18_synthetic.py')) == 'motion'
+    assert demo.knn_factor(osp.join(cfg, 'cvrl', 'r3d18_synthetic.py')) == \
+        'action'
+    assert demo.knn_factor(osp.join(
+        cfg, 'cvrl', 'r3d50_k400.py')) is None

@@ -22,8 +22,9 @@
 # classes come in mirror pairs (a 180-degree turn maps slide_right onto
 # slide_left), and independently rotated clips would ask the contrastive
 # term for invariance to exactly that (CtrlAug's flip, Round 7). The
-# kNN monitor runs on the same 48-px crops (synthetic_knn.py,
-# knn_monitor_48px).
+# kNN monitor runs on the same 48-px crops and on the motion labels, the
+# factor the pretexts are built to learn (synthetic_knn.py,
+# knn_monitor_48px_motion; Round 12).
 _base_ = ['./cstp_ucf101.py', './synthetic_knn.py']
 
 data_root = _base_.synthetic_videos
@@ -66,5 +67,5 @@ train_dataloader = dict(
         frame_cache=_base_.synthetic_frame_cache,
         clip_sampler=clip_sampler,
         views=views_rot))
-custom_hooks = [_base_.knn_monitor_48px]
+custom_hooks = [_base_.knn_monitor_48px_motion]
 demo_crop_size = crop_size

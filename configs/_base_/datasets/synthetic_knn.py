@@ -76,3 +76,22 @@ knn_monitor_48px = dict(
     val_dataloader=dict(
         knn_monitor['val_dataloader'],
         dataset=dict(knn_dataset_48px, ann_file=synthetic_val_list)))
+
+# the 48-px monitor on the motion labels (kinetics/*_list_motion.txt, the
+# factor lists the generator writes): for the temporal pretexts (the CSTP
+# rows, configs/_base_/datasets/cstp_synthetic.py), whose target factor is
+# motion, so the monitor follows what they are built to learn (the action
+# monitor reads 36 classes at 2.8% chance, where a temporal pretext's gain
+# is a few videos of 432: docs/synthetic_benchmark.md, "Round 12").
+# tools/demo.py reads the factor from the val list's name.
+synthetic_train_list_motion = (
+    synthetic_root + '/kinetics/train_list_motion.txt')
+synthetic_val_list_motion = synthetic_root + '/kinetics/val_list_motion.txt'
+knn_monitor_48px_motion = dict(
+    knn_monitor_48px,
+    train_dataloader=dict(
+        knn_monitor_48px['train_dataloader'],
+        dataset=dict(knn_dataset_48px, ann_file=synthetic_train_list_motion)),
+    val_dataloader=dict(
+        knn_monitor_48px['val_dataloader'],
+        dataset=dict(knn_dataset_48px, ann_file=synthetic_val_list_motion)))

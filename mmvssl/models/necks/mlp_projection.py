@@ -30,6 +30,9 @@ class MLPProjectionNeck(BaseModule):
             ``(B, C)`` first. Defaults to True.
         normalize_inputs (bool): L2-normalise the (pooled) input, as the
             official code does. Defaults to True.
+        out_norm_cfg (dict, optional): a norm after the output Linear, e.g.
+            SimSiam's ``dict(type='BN1d', affine=False)`` (its projector
+            ends in a BN without affine). Defaults to None (no norm).
         init_cfg (dict, optional): initialisation config.
 
     Inputs of shape ``(B, C)``, ``(B, N, C)`` (tokens, e.g. regions; BN over
@@ -44,6 +47,7 @@ class MLPProjectionNeck(BaseModule):
                  norm_cfg: Optional[Dict] = dict(type='BN1d'),
                  with_avg_pool: bool = True,
                  normalize_inputs: bool = True,
+                 out_norm_cfg: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.with_avg_pool = with_avg_pool
@@ -59,6 +63,8 @@ class MLPProjectionNeck(BaseModule):
             layers.append(nn.ReLU(inplace=True))
             c = hid_channels
         layers.append(nn.Linear(c, out_channels))
+        if out_norm_cfg is not None:
+            layers.append(build_norm_layer(out_norm_cfg, out_channels)[1])
         self.mlp = nn.Sequential(*layers)
 
     def forward(self, x: Tensor) -> Tensor:

@@ -131,3 +131,24 @@ def test_mlp_projection_neck():
     torch.testing.assert_close(small(x), small(7 * x))
     with pytest.raises(ValueError, match='in_channels=8'):
         small(torch.randn(3, 9))
+
+
+def test_mlp_projection_neck_output_norm():
+    """SimSiam's projector ends in a BN without affine: in training each
+    output dimension of the batch has zero mean and unit variance, and the
+    norm has no parameters; without ``out_norm_cfg`` the output is free."""
+    torch.manual_seed(0)
+    neck = MLPProjectionNeck(8, 16, 4, num_hidden_layers=1,
+                             normalize_inputs=False,
+                             out_norm_cfg=dict(type='BN1d', affine=False))
+    assert isinstance(neck.mlp[-1], torch.nn.BatchNorm1d)
+    assert n_params(neck.mlp[-1]) == 0
+    out = neck(3 + 5 * torch.randn(64, 8))
+    torch.testing.assert_close(out.mean(0), torch.zeros(4), atol=1e-5,
+                               rtol=0)
+    torch.testing.assert_close(out.var(0, unbiased=False), torch.ones(4),
+                               atol=1e-3, rtol=0)
+    plain = MLPProjectionNeck(8, 16, 4, num_hidden_layers=1,
+                              normalize_inputs=False)
+    assert isinstance(plain.mlp[-1], torch.nn.Linear)
+    assert plain(3 + 5 * torch.randn(64, 8)).mean(0).abs().max() > 1e-2
