@@ -336,12 +336,18 @@ def stage_features(args, cfg, ckpt, branch):
 
 
 # ----------------------------------------------------------------- stage 4
+def _list_name(split, factor='action'):
+    """File name of a split's annotation list for a factor (the
+    generator's ``kinetics/<split>_list[_<factor>].txt``)."""
+    return f'{split}_list.txt' if factor == 'action' else \
+        f'{split}_list_{factor}.txt'
+
+
 def _read_list(data_root, split, factor='action'):
     """(video paths, labels) of a split's annotation list for a factor."""
     import numpy as np
-    name = f'{split}_list.txt' if factor == 'action' else \
-        f'{split}_list_{factor}.txt'
-    with open(osp.join(data_root, 'kinetics', name)) as f:
+    with open(osp.join(data_root, 'kinetics', _list_name(split, factor))) \
+            as f:
         rows = [line.split() for line in f if line.strip()]
     return [r[0] for r in rows], np.asarray([int(r[-1]) for r in rows])
 
@@ -354,7 +360,7 @@ def _factors(data_root):
     """The probed factors the benchmark has labels for (v1 benchmarks have
     no scene lists)."""
     return [f for f in FACTORS if f == 'action' or osp.isfile(
-        osp.join(data_root, 'kinetics', f'train_list_{f}.txt'))]
+        osp.join(data_root, 'kinetics', _list_name('train', f)))]
 
 
 def _train_groups(data_root):
@@ -486,16 +492,16 @@ def knn_curve(pretrain_dir):
 
 
 def knn_factor(config):
-    """The labels of a config's kNN monitor: ``'action'`` for the action
-    lists, ``<factor>`` for ``*_list_<factor>.txt`` (synthetic_knn.py's
-    ``knn_monitor_48px_motion``); None without a monitor."""
+    """The labels of a config's kNN monitor: the factor whose val list
+    (:func:`_list_name`) it reads, e.g. ``'motion'`` for synthetic_knn.py's
+    ``knn_monitor_48px_motion``; ``'action'`` for any other list; None
+    without a monitor."""
     from mmengine.config import Config
     for hook in Config.fromfile(config).get('custom_hooks', None) or []:
         if hook.get('type') == 'KNNMonitorHook':
-            name = osp.splitext(osp.basename(
-                hook['val_dataloader']['dataset']['ann_file']))[0]
-            return name.split('_list_', 1)[1] if '_list_' in name \
-                else 'action'
+            name = osp.basename(hook['val_dataloader']['dataset']['ann_file'])
+            return next((f for f in FACTORS if name == _list_name('val', f)),
+                        'action')
     return None
 
 

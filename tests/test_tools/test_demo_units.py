@@ -109,3 +109,17 @@ def test_knn_factor_of_the_monitor():
         'action'
     assert demo.knn_factor(osp.join(
         cfg, 'cvrl', 'r3d50_k400.py')) is None
+
+
+def test_knn_factor_reads_only_the_generators_list_names(tmp_path):
+    """A monitor on another dataset's list (whose name may contain
+    '_list_') reads that dataset's action labels."""
+    path = tmp_path / 'k400_knn.py'
+    path.write_text(
+        "custom_hooks = [dict(type='KNNMonitorHook', val_dataloader=dict("
+        "dataset=dict(ann_file='data/k400/kinetics400_val_list_videos.txt'"
+        ")))]\n")
+    assert demo.knn_factor(str(path)) == 'action'
+    path.write_text(path.read_text().replace(
+        'kinetics400_val_list_videos.txt', 'val_list_scene.txt'))
+    assert demo.knn_factor(str(path)) == 'scene'
